@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vswap: a virtual swap layer for Linux, as a Rust-for-Linux module plus a
+# small kernel series. Two commands do everything, including set-up:
+#
+#   make run    boot the patched kernel in QEMU, load vswap, swap under pressure, show it
+#   make test   every test: host (cargo test) and guest (QEMU) suites
+#
+# Other targets: setup kernel module tools check host-test guest-test
+# test-one TEST=<name> test-splat clean. The kernel build lives in $(VSWAP_CACHE).
+
+VSWAP_CACHE ?= $(HOME)/.cache/vswap
+export VSWAP_CACHE
+KDIR ?= $(VSWAP_CACHE)/build
+KSRC ?= $(VSWAP_CACHE)/src/linux
+LLVM ?= -19
+export LIBCLANG_PATH ?= /usr/lib/llvm$(LLVM)/lib
+export PATH := $(HOME)/.cargo/bin:$(VSWAP_CACHE)/venv/bin:$(PATH)
+
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM)
+RUST_SRCS = $(wildcard rust/*.rs)
+VERIFY = tools/vswap-verify/target/release/vswap-verify
+
+.PHONY: all setup kernel module tools host-test guest-test test test-one test-splat \
+	run check fmt clean
+
+all: module tools
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/build-kernel.sh
+
+module: kernel
+	@echo "[vswap] building vswap.ko"
+	@$(KMAKE) modules
+
+tools:
+	@cargo build --quiet --release --locked --manifest-path tools/vswap-verify/Cargo.toml
+
+host-test: setup
+	@echo "[vswap] host tests (cargo test)"
+	@cargo test --quiet --locked --manifest-path rust/host/Cargo.toml
+
+guest-test: module tools
+	@qemu/run.sh
+
+test: host-test guest-test
+
+# One guest test alone: make test-one TEST=03-stock-swap
+test-one: module tools
+	@qemu/run.sh $(TEST)
+
+# Show that a splat fails the run: this target is expected to FAIL.
+test-splat: module tools
+	@VSWAP_SPLAT_SELFTEST=1 qemu/run.sh 02-splat-detection
+
+run: module tools
+	@qemu/run.sh --main
+
+fmt:
+	@rustfmt --edition 2021 --config-path .rustfmt.toml $(RUST_SRCS)
+	@cargo fmt --manifest-path rust/host/Cargo.toml
+	@cargo fmt --manifest-path tools/vswap-verify/Cargo.toml
+
+check: kernel
+	@scripts/check.sh
+
+clean:
+	@[ ! -d $(KDIR) ] || $(KMAKE) clean
+	@cargo clean --quiet --manifest-path rust/host/Cargo.toml
+	@cargo clean --quiet --manifest-path tools/vswap-verify/Cargo.toml

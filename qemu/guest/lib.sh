@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest tests (sourced inside the QEMU guest).
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+VERIFY=$TOP/tools/vswap-verify/target/release/vswap-verify
+MODULE=$TOP/vswap.ko
+CG=/sys/fs/cgroup
+DBG=/sys/kernel/debug
+SWAPDEV=/dev/disk/by-id/scsi-0virtme_disk_swap
+SWAPDEV2=/dev/disk/by-id/scsi-0virtme_disk_swap2
+
+# What counts as a splat in dmesg: any of these fails the test that caused it.
+SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|lockdep|possible (recursive|circular)|inconsistent lock|suspicious RCU|KASAN|kmemleak|UBSAN|soft lockup|hung_task|blocked for more than|Kernel panic'
+
+log() { echo "  # $*"; }
+fail() { echo "  FAIL: $*"; exit 1; }
+skip() { echo "  SKIP: $*"; exit 77; }
+
+# check COND-DESCRIPTION CMD...: run CMD, fail the test with the description if it fails.
+check() {
+	local what=$1; shift
+	"$@" || fail "$what"
+}
+
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+expect_ge() { [ "$2" -ge "$3" ] || fail "$1: got $2, want >= $3"; }
+
+setup_guest() {
+	mountpoint -q $DBG || mount -t debugfs none $DBG
+	mountpoint -q $CG || mount -t cgroup2 none $CG
+	echo +memory >$CG/cgroup.subtree_control
+	# Start from a quiet kmemleak: what boot left behind is not ours.
+	if [ -w $DBG/kmemleak ]; then
+		echo scan >$DBG/kmemleak
+		echo clear >$DBG/kmemleak
+	fi
+	swapoff -a 2>/dev/null || true
+	echo 0 >/sys/module/zswap/parameters/enabled
+}
+
+# dmesg lines since mark $1 (a line count taken with dmesg_mark).
+dmesg_mark() { dmesg | wc -l; }
+dmesg_since() { dmesg | tail -n +"$(( $1 + 1 ))"; }
+splats_since() { dmesg_since "$1" | grep -E "$SPLAT_RE" || true; }
+
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+
+zswap_on() {
+	echo "${1:-lz4}" >/sys/module/zswap/parameters/compressor
+	echo 1 >/sys/module/zswap/parameters/enabled
+}
+zswap_off() { echo 0 >/sys/module/zswap/parameters/enabled; }
+
+# stock_swap_on [DEV]: a fresh swap area on DEV (the first --disk by default).
+stock_swap_on() {
+	local dev=${1:-$SWAPDEV}
+	[ -b "$dev" ] || fail "no swap disk $dev"
+	mkswap -q "$dev" >/dev/null || fail "mkswap $dev"
+	swapon "$dev" || fail "swapon $dev"
+}
+
+swap_all_off() { swapoff -a; }
+
+# memcg_new NAME MAX [SWAPMAX]: a fresh memory cgroup; prints its path.
+memcg_new() {
+	local cg=$CG/$1
+	[ -d "$cg" ] && rmdir "$cg"
+	mkdir "$cg"
+	echo "$2" >"$cg/memory.max"
+	[ -n "${3:-}" ] && echo "$3" >"$cg/memory.swap.max"
+	echo "$cg"
+}
+
+# in_memcg CG CMD...: run CMD inside cgroup CG.
+in_memcg() {
+	local cg=$1; shift
+	bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cg" "$@"
+}
+
+# verify_in_memcg CG ARGS...: run the verifier in CG; its result line is kept in $VERIFY_OUT.
+verify_in_memcg() {
+	local cg=$1; shift
+	VERIFY_OUT=$(in_memcg "$cg" "$VERIFY" "$@")
+	VERIFY_RC=$?
+	echo "  $VERIFY_OUT"
+	return $VERIFY_RC
+}
+
+# field NAME: a key=value field of the last verifier result line.
+field() { tr ' ' '\n' <<<"$VERIFY_OUT" | sed -n "s/^$1=//p"; }
+
+show_swap_state() {
+	log "/proc/swaps:"; sed 's/^/  #   /' /proc/swaps
+	log "free -m:"; free -m | sed 's/^/  #   /'
+	log "vmstat: pswpin=$(vmstat pswpin) pswpout=$(vmstat pswpout) zswpin=$(vmstat zswpin) zswpout=$(vmstat zswpout) zswpwb=$(vmstat zswpwb)"
+	if [ -r $DBG/zswap/stored_pages ]; then
+		log "zswap: stored_pages=$(cat $DBG/zswap/stored_pages) pool_total_size=$(cat $DBG/zswap/pool_total_size) reject_compress_poor=$(cat $DBG/zswap/reject_compress_poor 2>/dev/null)"
+	fi
+}

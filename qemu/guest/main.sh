@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest side of qemu/run.sh: run tests, one result line each, then
+# "N passed, N failed, N skipped". A test fails on a non-zero exit or on any
+# splat it leaves in dmesg; the run ends with a kmemleak scan.
+#
+#   main.sh tests|main OUTDIR [TEST...]
+set -u
+MODE=$1 OUT=$2
+shift 2
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/qemu/guest/lib.sh"
+
+setup_guest
+echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
+
+tests=()
+if [ "$MODE" = main ]; then
+	tests=("$TOP/qemu/guest/demo.sh")
+elif [ $# -eq 0 ]; then
+	tests=("$TOP"/qemu/guest/tests/*.sh)
+else
+	for t in "$@"; do
+		m=("$TOP"/qemu/guest/tests/${t%.sh}*.sh)
+		[ -f "${m[0]}" ] && [ ${#m[@]} = 1 ] || { echo "unknown or ambiguous test '$t'"; exit 2; }
+		tests+=("${m[0]}")
+	done
+fi
+
+pass=0 failed=0 skipped=0 n=0
+result() { # STATUS NAME SECONDS [REASON]
+	n=$((n + 1))
+	case $1 in
+	ok) pass=$((pass + 1)); echo "ok $n - $2 (${3}s)" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $n - $2 # SKIP ${4:-}" ;;
+	*) failed=$((failed + 1)); echo "not ok $n - $2 (${3}s) ${4:-}" ;;
+	esac
+}
+
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	echo "# --- $name"
+	mark=$(dmesg_mark)
+	start=$(date +%s)
+	# Each test runs in its own shell; VSWAP_SPLAT_ACK lets a test that provokes a splat on
+	# purpose say where its expected splat ends.
+	rm -f "$OUT/ack"
+	(cd "$TOP" && VSWAP_ACK_FILE=$OUT/ack . "$t")
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	[ -f "$OUT/ack" ] && mark=$(cat "$OUT/ack")
+	splats=$(splats_since "$mark")
+	dmesg_since "$mark" >>"$OUT/dmesg.log"
+	if [ -n "$splats" ]; then
+		echo "$splats" | head -n 20 | sed 's/^/  dmesg: /'
+		result fail "$name" "$secs" "(splat in dmesg, see $OUT/dmesg.log)"
+	elif [ $rc = 77 ]; then
+		result skip "$name" "$secs"
+	elif [ $rc != 0 ]; then
+		result fail "$name" "$secs" "(exit $rc)"
+	else
+		result ok "$name" "$secs"
+	fi
+	swapoff -a 2>/dev/null
+	lsmod | grep -q '^vswap ' && rmmod vswap 2>/dev/null
+done
+
+# kmemleak: anything unreferenced that the tests allocated. Objects younger than 5 s are
+# not reported, so wait, then scan twice as the kmemleak documentation advises.
+if [ -w $DBG/kmemleak ]; then
+	echo "# --- kmemleak"
+	mark=$(dmesg_mark)
+	start=$(date +%s)
+	sleep 6
+	echo scan >$DBG/kmemleak
+	echo scan >$DBG/kmemleak
+	leaks=$(cat $DBG/kmemleak)
+	if [ -n "$leaks" ]; then
+		echo "$leaks" | head -n 40 | sed 's/^/  kmemleak: /'
+		echo "$leaks" >"$OUT/kmemleak.log"
+		result fail kmemleak $(( $(date +%s) - start )) "(see $OUT/kmemleak.log)"
+	else
+		result ok kmemleak $(( $(date +%s) - start ))
+	fi
+fi
+dmesg >"$OUT/dmesg-full.log"
+echo "$pass passed, $failed failed, $skipped skipped"
+[ $failed = 0 ]

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# Stock swap (a swap disk plus zswap), no vswap: the loop that later proves
+# vswap is first proven here. A process in a memcg capped at 64 MiB writes
+# 320 MiB of patterns; >= 256 MiB must go through swap and read back intact.
+
+stock_swap_on
+zswap_on lz4
+cg=$(memcg_new stock 64M)
+show_swap_state
+out0=$(vmstat pswpout) z0=$(vmstat zswpout)
+
+# Compressible pages: zswap keeps them.
+verify_in_memcg "$cg" --label stock-zswap --mib 320 --pattern compressible --seed 11 \
+	--pageout --reclaim --min-swapped-pct 80 || fail "verifier: $VERIFY_OUT"
+expect_eq "mismatches (zswap)" "$(field mismatched_pages)" 0
+expect_ge "pages swapped out (zswap)" "$(field swapped_pages)" $((256 * 256))
+z1=$(vmstat zswpout)
+expect_ge "zswpout" $((z1 - z0)) $((256 * 256))
+
+# Random pages: zswap rejects them, so they are written to the disk.
+verify_in_memcg "$cg" --label stock-disk --mib 288 --pattern random --seed 12 \
+	--pageout --reclaim --min-swapped-pct 80 || fail "verifier: $VERIFY_OUT"
+expect_eq "mismatches (disk)" "$(field mismatched_pages)" 0
+expect_ge "pages swapped out (disk)" "$(field swapped_pages)" $((230 * 256))
+out1=$(vmstat pswpout)
+expect_ge "pswpout" $((out1 - out0)) $((230 * 256))
+
+show_swap_state
+rmdir "$cg"
+swapoff "$SWAPDEV" || fail "swapoff"
+zswap_off

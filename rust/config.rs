@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Validation of the module parameters.
+//!
+//! This file is plain `core` Rust: it is compiled into the module and into the host test crate
+//! under `rust/host/`, where `cargo test` exercises it.
+
+use core::fmt;
+
+/// Pages in one swap cluster (`SWAPFILE_CLUSTER` on x86-64 with 4 KiB pages).
+pub(crate) const CLUSTER_PAGES: u64 = 512;
+/// Smallest vswap device: one cluster.
+pub(crate) const NR_PAGES_MIN: u64 = CLUSTER_PAGES;
+/// Largest vswap device: 2^32 pages (16 TiB of 4 KiB pages), the most `swapon` accepts in a
+/// swap header and far beyond any memory the vtable could be asked to describe.
+pub(crate) const NR_PAGES_MAX: u64 = 1 << 32;
+/// Default size of the vswap device: 4 GiB of 4 KiB pages. Idle slots cost nothing.
+pub(crate) const NR_PAGES_DEFAULT: u64 = 1 << 20;
+
+/// A module parameter with a value the module refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ParamError {
+    /// The parameter's name.
+    pub(crate) name: &'static str,
+    /// The value given.
+    pub(crate) value: u64,
+    /// What the parameter accepts.
+    pub(crate) expected: &'static str,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {}={}: expected {}",
+            self.name, self.value, self.expected
+        )
+    }
+}
+
+/// The validated module configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Config {
+    /// Virtual slots of the vswap device, a whole number of clusters.
+    pub(crate) nr_pages: u64,
+    /// Test only: raise a warning at load so the guest harness can prove it catches splats.
+    pub(crate) selftest_warn: bool,
+}
+
+impl Config {
+    /// Validates the raw parameter values.
+    pub(crate) fn new(nr_pages: u64, selftest_warn: u32) -> Result<Config, ParamError> {
+        if !(NR_PAGES_MIN..=NR_PAGES_MAX).contains(&nr_pages) || nr_pages % CLUSTER_PAGES != 0 {
+            return Err(ParamError {
+                name: "nr_pages",
+                value: nr_pages,
+                expected: "a multiple of 512 from 512 to 4294967296",
+            });
+        }
+        let selftest_warn = match selftest_warn {
+            0 => false,
+            1 => true,
+            _ => {
+                return Err(ParamError {
+                    name: "selftest_warn",
+                    value: selftest_warn.into(),
+                    expected: "0 or 1",
+                })
+            }
+        };
+        Ok(Config {
+            nr_pages,
+            selftest_warn,
+        })
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The checks a reviewer runs: rustfmt (the kernel's .rustfmt.toml), clippy with
+# warnings as errors (CLIPPY=1 W=e), checkpatch on patches/ and on the Rust
+# sources, kernel-doc -Wall on what the series touches, and the host crates'
+# own fmt and clippy.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$VSWAP_TOP"
+fail=0
+
+step "rustfmt --check (kernel .rustfmt.toml)"
+rustfmt --check --edition 2021 --config-path .rustfmt.toml rust/*.rs || fail=1
+cargo fmt --check --manifest-path rust/host/Cargo.toml || fail=1
+cargo fmt --check --manifest-path tools/vswap-verify/Cargo.toml || fail=1
+
+step "clippy on the module (CLIPPY=1 W=e)"
+if ! make -C "$KBUILD" M="$VSWAP_TOP" LLVM="$LLVM_SUFFIX" CLIPPY=1 W=e modules \
+	>"$VSWAP_CACHE/logs/clippy.log" 2>&1; then
+	grep -E -A8 '^(warning|error)' "$VSWAP_CACHE/logs/clippy.log" | head -n 60
+	warn "clippy failed; full log: $VSWAP_CACHE/logs/clippy.log"
+	fail=1
+fi
+# The next plain build must not reuse objects built with W=e flags.
+touch rust/vswap.rs
+
+step "clippy on the host crates"
+cargo clippy --quiet --locked --manifest-path rust/host/Cargo.toml --all-targets -- -D warnings || fail=1
+cargo clippy --quiet --locked --manifest-path tools/vswap-verify/Cargo.toml -- -D warnings || fail=1
+
+step "checkpatch"
+cp="$KSRC/scripts/checkpatch.pl --quiet --no-tree --show-types"
+for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' patches/series); do
+	[[ $p == 0000-* ]] && continue
+	$cp "patches/$p" || fail=1
+done
+$cp --ignore FILE_PATH_CHANGES -f rust/*.rs || fail=1
+
+step "kernel-doc -Wall on files the series touches"
+for f in $(sed -n 's/^+++ b\///p' patches/*.patch 2>/dev/null | sort -u | grep -E '\.[ch]$' || true); do
+	[ -f "$KSRC/$f" ] || continue
+	out=$("$KSRC/scripts/kernel-doc" -none -Wall "$KSRC/$f" 2>&1 | grep -v '^$' || true)
+	# Only warnings about lines the series added count; 7.2 has a few of its own.
+	[ -n "$out" ] && echo "$out" | grep -F -f <(sed -n 's/^+.*\b\([a-z_][a-z0-9_]*\)(.*/\1/p' patches/*.patch | sort -u) && fail=1
+done
+
+[ $fail = 0 ] || die "check failed"
+step "all checks passed"

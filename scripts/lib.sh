@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common helpers for the vswap scripts. Source it, do not run it.
+
+VSWAP_TOP=${VSWAP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+VSWAP_CACHE=${VSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vswap}
+KVER_WANT=${KVER_WANT:-7.2.13}
+LLVM_SUFFIX=${LLVM_SUFFIX:--19}
+LLVM_DIR=/usr/lib/llvm${LLVM_SUFFIX}
+export LIBCLANG_PATH=${LIBCLANG_PATH:-$LLVM_DIR/lib}
+export PATH="$HOME/.cargo/bin:$VSWAP_CACHE/venv/bin:$PATH"
+mkdir -p "$VSWAP_CACHE/logs"
+
+_t0=$(date +%s)
+step() { printf '[vswap %4ds] %s\n' $(( $(date +%s) - _t0 )) "$*"; }
+warn() { printf '[vswap] WARNING: %s\n' "$*" >&2; }
+die()  { printf '[vswap] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# loud NAME: a banner that cannot be missed in a CI log.
+loud() {
+	printf '\n%s\n' '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2
+	printf '!!! %s\n' "$@" >&2
+	printf '%s\n\n' '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2
+}
+
+# run_logged LOG CMD...: run CMD with all output to LOG; on failure show the
+# tail of the log and its path.
+run_logged() {
+	local log=$1; shift
+	if ! "$@" >"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		die "'$*' failed; full log: $log"
+	fi
+}
+
+# Where the kernel source, build and the state of the applied series live.
+KSRC_PRISTINE=$VSWAP_CACHE/src/linux-pristine
+KSRC=$VSWAP_CACHE/src/linux
+KBUILD=$VSWAP_CACHE/build
