@@ -50,7 +50,9 @@ pub(crate) struct Config {
 impl Config {
     /// Validates the raw parameter values.
     pub(crate) fn new(nr_pages: u64, selftest_warn: u32) -> Result<Config, ParamError> {
-        if !(NR_PAGES_MIN..=NR_PAGES_MAX).contains(&nr_pages) || nr_pages % CLUSTER_PAGES != 0 {
+        if !(NR_PAGES_MIN..=NR_PAGES_MAX).contains(&nr_pages)
+            || !nr_pages.is_multiple_of(CLUSTER_PAGES)
+        {
             return Err(ParamError {
                 name: "nr_pages",
                 value: nr_pages,

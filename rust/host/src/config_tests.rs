@@ -25,7 +25,11 @@ fn nr_pages_bounds() {
 
 #[test]
 fn selftest_warn_is_a_boolean() {
-    assert!(Config::new(NR_PAGES_DEFAULT, 1).expect("valid").selftest_warn);
+    assert!(
+        Config::new(NR_PAGES_DEFAULT, 1)
+            .expect("valid")
+            .selftest_warn
+    );
     let err = Config::new(NR_PAGES_DEFAULT, 2).expect_err("not 0 or 1");
     assert_eq!(err.name, "selftest_warn");
 }

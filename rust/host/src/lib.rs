@@ -13,12 +13,20 @@ extern crate std;
 
 #[path = "../../config.rs"]
 mod config;
+#[path = "../../header.rs"]
+mod header;
+#[path = "../../vtable.rs"]
+mod vtable;
 #[path = "../../word.rs"]
 mod word;
 
 #[cfg(test)]
 mod config_tests;
 #[cfg(test)]
+mod header_tests;
+#[cfg(test)]
 mod rng;
+#[cfg(test)]
+mod vtable_tests;
 #[cfg(test)]
 mod word_tests;

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tests of the vtable (`rust/vtable.rs`), including concurrent callers on threads.
+
+use crate::rng::Rng;
+use crate::vtable::*;
+use crate::word::{PhysSlot, Slot, Word};
+use core::num::NonZeroU64;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::alloc::{alloc_zeroed, dealloc, Layout};
+use std::boxed::Box;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::vec::Vec;
+
+/// Host leaves: retired leaves go to a graveyard, freed when the allocator is dropped, so that a
+/// reader racing with a retire can never touch freed memory (the kernel uses RCU for that).
+#[derive(Default)]
+struct HostLeaves {
+    graveyard: Mutex<Vec<usize>>,
+    allocated: AtomicU64,
+    freed: AtomicU64,
+    fail_alloc: AtomicBool,
+    fail_retire: AtomicBool,
+}
+
+impl Leaves for &HostLeaves {
+    type Retire = ();
+    fn alloc(&self) -> Option<NonNull<Leaf>> {
+        if self.fail_alloc.load(Relaxed) {
+            return None;
+        }
+        self.allocated.fetch_add(1, Relaxed);
+        // SAFETY: Leaf has a non-zero size; all-zero atomics are valid NONE words.
+        NonNull::new(unsafe { alloc_zeroed(Layout::new::<Leaf>()) }.cast())
+    }
+    unsafe fn free_now(&self, leaf: NonNull<Leaf>) {
+        self.freed.fetch_add(1, Relaxed);
+        // SAFETY: Allocated with this layout in `alloc`.
+        unsafe { dealloc(leaf.as_ptr().cast(), Layout::new::<Leaf>()) };
+    }
+    fn retire_prepare(&self) -> Option<()> {
+        (!self.fail_retire.load(Relaxed)).then_some(())
+    }
+    unsafe fn retire(&self, _: (), leaf: NonNull<Leaf>) {
+        self.graveyard.lock().unwrap().push(leaf.as_ptr() as usize);
+    }
+}
+
+impl Drop for HostLeaves {
+    fn drop(&mut self) {
+        for p in self.graveyard.get_mut().unwrap().drain(..) {
+            let leaf = p as *mut u64;
+            // SAFETY: Retired leaves are unreachable and all NONE by the retire protocol.
+            let words = unsafe { std::slice::from_raw_parts(leaf, 512) };
+            assert!(words.iter().all(|&w| w == 0), "a retired leaf holds words");
+            // SAFETY: Allocated with this layout in `alloc`.
+            unsafe { dealloc(leaf.cast(), Layout::new::<Leaf>()) };
+        }
+    }
+}
+
+fn table(clusters: usize, leaves: &HostLeaves) -> Table<Vec<Cluster>, &HostLeaves> {
+    Table::new((0..clusters).map(|_| Cluster::new()).collect(), leaves)
+}
+
+fn zswap(p: u64) -> Word {
+    Word::encode(Slot::Zswap(NonZeroU64::new(p << 3).unwrap())).unwrap()
+}
+
+fn phys(off: u64) -> Word {
+    Word::encode(Slot::Phys(PhysSlot { ty: 1, offset: off })).unwrap()
+}
+
+fn no_rcu() {}
+
+#[test]
+fn empty_table_loads_none_and_costs_no_leaf() {
+    let l = HostLeaves::default();
+    let t = table(4, &l);
+    assert_eq!(t.slots(), 2048);
+    for s in [0, 1, 511, 512, 2047, 2048, u64::MAX] {
+        assert!(t.load(s).is_none());
+        assert!(t.erase(s).is_none());
+    }
+    assert_eq!(l.allocated.load(Relaxed), 0);
+    assert_eq!(t.metadata_bytes(), 4 * 16);
+}
+
+#[test]
+fn store_load_erase_follow_xarray_semantics() {
+    let l = HostLeaves::default();
+    let t = table(4, &l);
+    assert_eq!(
+        t.store(700, zswap(1), no_rcu),
+        Ok(Word::NONE),
+        "first store: no old entry"
+    );
+    assert_eq!(t.load(700), zswap(1));
+    assert_eq!(
+        t.store(700, zswap(2), no_rcu),
+        Ok(zswap(1)),
+        "store returns the old entry"
+    );
+    assert_eq!(t.load(700), zswap(2));
+    assert_eq!(t.stats.zswap_slots.load(Relaxed), 1);
+    assert_eq!(t.erase(700), zswap(2), "erase returns the entry");
+    assert!(t.erase(700).is_none(), "a second erase finds nothing");
+    assert!(t.load(700).is_none());
+    assert_eq!(t.stats.zswap_slots.load(Relaxed), 0);
+    assert_eq!(t.stats.stores.load(Relaxed), 2);
+    assert_eq!(t.stats.erases.load(Relaxed), 1);
+}
+
+#[test]
+fn out_of_range_stores_fail() {
+    let l = HostLeaves::default();
+    let t = table(1, &l);
+    assert_eq!(t.store(512, zswap(1), no_rcu), Err(StoreError::OutOfRange));
+    assert_eq!(
+        t.store(u64::MAX, zswap(1), no_rcu),
+        Err(StoreError::OutOfRange)
+    );
+}
+
+#[test]
+fn leaves_come_and_go_with_their_words() {
+    let l = HostLeaves::default();
+    let t = table(4, &l);
+    for s in 512..1024 {
+        t.store(s, zswap(s), no_rcu).unwrap();
+    }
+    assert_eq!(t.stats.leaves.load(Relaxed), 1);
+    assert_eq!(t.metadata_bytes(), 4 * 16 + 4096);
+    for s in 512..1023 {
+        t.erase(s);
+    }
+    assert_eq!(
+        t.stats.leaves.load(Relaxed),
+        1,
+        "one word left keeps the leaf"
+    );
+    t.erase(1023);
+    assert_eq!(
+        t.stats.leaves.load(Relaxed),
+        0,
+        "the last erase retires the leaf"
+    );
+    assert_eq!(t.stats.leaves_retired.load(Relaxed), 1);
+    assert_eq!(l.graveyard.lock().unwrap().len(), 1);
+    // The cluster gets a fresh leaf on its next store.
+    t.store(600, phys(9), no_rcu).unwrap();
+    assert_eq!(t.load(600), phys(9));
+    assert_eq!(t.stats.phys_slots.load(Relaxed), 1);
+    assert_eq!(l.allocated.load(Relaxed), 2);
+}
+
+#[test]
+fn leaf_allocation_failure_fails_the_store_only() {
+    let l = HostLeaves::default();
+    let t = table(2, &l);
+    t.store(1, zswap(1), no_rcu).unwrap();
+    l.fail_alloc.store(true, Relaxed);
+    assert_eq!(t.store(600, zswap(2), no_rcu), Err(StoreError::NoMemory));
+    assert_eq!(
+        t.store(2, zswap(3), no_rcu),
+        Ok(Word::NONE),
+        "an existing leaf needs no memory"
+    );
+    assert_eq!(t.stats.leaf_alloc_failures.load(Relaxed), 1);
+    assert!(t.load(600).is_none());
+}
+
+#[test]
+fn a_leaf_that_cannot_be_retired_is_kept_and_reused() {
+    let l = HostLeaves::default();
+    let mut t = table(1, &l);
+    l.fail_retire.store(true, Relaxed);
+    t.store(5, zswap(5), no_rcu).unwrap();
+    t.erase(5);
+    assert_eq!(t.stats.leaves.load(Relaxed), 1, "kept");
+    t.store(6, zswap(6), no_rcu).unwrap();
+    assert_eq!(l.allocated.load(Relaxed), 1, "reused");
+    t.erase(6);
+    assert_eq!(
+        t.teardown(),
+        Teardown {
+            leaves: 1,
+            words_left: 0
+        }
+    );
+    assert_eq!(l.freed.load(Relaxed), 1);
+}
+
+#[test]
+fn teardown_reports_words_left() {
+    let l = HostLeaves::default();
+    let mut t = table(3, &l);
+    t.store(0, zswap(1), no_rcu).unwrap();
+    t.store(1, zswap(2), no_rcu).unwrap();
+    t.store(1500, phys(3), no_rcu).unwrap();
+    assert_eq!(
+        t.teardown(),
+        Teardown {
+            leaves: 2,
+            words_left: 3
+        }
+    );
+    assert!(t.load(0).is_none());
+    assert_eq!(t.metadata_bytes(), 3 * 16);
+}
+
+/// Threads own disjoint slots (as the kernel's per-slot serialisation guarantees) that share
+/// leaves, and run random stores, loads and erases against a model of their own slots. Leaves
+/// are retired and re-created under them all the time.
+#[test]
+fn concurrent_callers_on_shared_leaves() {
+    const THREADS: u64 = 8;
+    const CLUSTERS: usize = 4;
+    let leaves = Box::leak(Box::new(HostLeaves::default()));
+    let t = Arc::new(table(CLUSTERS, leaves));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|id| {
+            let t = Arc::clone(&t);
+            std::thread::spawn(move || {
+                let mut rng = Rng::new(id + 1);
+                let mut model: HashMap<u64, Word> = HashMap::new();
+                // One slot per thread per cluster: leaves are shared by all threads and empty
+                // often, so they are retired and re-created under the others' feet.
+                let slots: Vec<u64> = (0..CLUSTERS as u64).map(|c| c * 512 + id * 61).collect();
+                for _ in 0..200_000 {
+                    let r = rng.next();
+                    let slot = slots[(r as usize >> 8) % slots.len()];
+                    let want = model.get(&slot).copied().unwrap_or(Word::NONE);
+                    match r % 8 {
+                        0..=2 => {
+                            let w = if r & 0x80 == 0 {
+                                zswap(r >> 20 | 1)
+                            } else {
+                                phys(r >> 20)
+                            };
+                            assert_eq!(t.store(slot, w, no_rcu), Ok(want));
+                            model.insert(slot, w);
+                        }
+                        3..=5 => {
+                            assert_eq!(t.erase(slot), want);
+                            model.remove(&slot);
+                        }
+                        _ => assert_eq!(t.load(slot), want),
+                    }
+                }
+                for (&slot, &w) in &model {
+                    assert_eq!(t.load(slot), w);
+                }
+                model.len() as u64
+            })
+        })
+        .collect();
+    let live: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let s = &t.stats;
+    assert_eq!(
+        s.zswap_slots.load(Relaxed) + s.phys_slots.load(Relaxed),
+        live
+    );
+    assert!(
+        s.leaves_retired.load(Relaxed) > 0,
+        "leaves were retired under load"
+    );
+    for slot in 0..(CLUSTERS as u64 * 512) {
+        t.erase(slot);
+    }
+    assert_eq!(s.zswap_slots.load(Relaxed) + s.phys_slots.load(Relaxed), 0);
+    assert_eq!(s.leaves.load(Relaxed), 0, "every leaf retired once empty");
+    assert_eq!(
+        leaves.allocated.load(Relaxed),
+        leaves.freed.load(Relaxed) + leaves.graveyard.lock().unwrap().len() as u64,
+        "every leaf freed or retired exactly once"
+    );
+}

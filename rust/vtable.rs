@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The vtable: one [`Word`] per virtual slot, in per-cluster leaves allocated on demand.
+//!
+//! ```text
+//!   clusters[]   one per 512 slots, allocated at attach: 16 bytes each
+//!   +---------+------+
+//!   | leaf ---+ used |--> Leaf: 512 x AtomicU64 (one page), allocated on the first store,
+//!   +---------+------+          freed (after an RCU grace period) when its last word is erased
+//! ```
+//!
+//! Lookups are lock-free: a reader loads the leaf pointer and then the word, inside an RCU
+//! read-side critical section that the caller provides. Every word changes with one atomic
+//! exchange, so a reader sees the old or the new word, never a torn one.
+//!
+//! `used` counts the non-NONE words of a leaf. A store first takes a reference on the leaf
+//! (`used + 1`), so that a concurrent erase that empties the leaf cannot free it under the store;
+//! an erase that brings `used` to zero marks the leaf [`DEAD`] with a compare-exchange (which
+//! fails if a store took a reference meanwhile), unpublishes it and hands it to
+//! [`Leaves::retire`], which frees it once no reader can see it. A store that finds a DEAD leaf
+//! waits for it to be unpublished and allocates a new one.
+//!
+//! Slot operations are serialised by the kernel per slot (the swap cache folio lock, or the slot
+//! being freed), exactly as zswap's xarray relies on; the vtable only has to keep concurrent
+//! operations on *different* slots of one leaf apart, which the protocol above does.
+//!
+//! This file is plain `core` Rust: it is compiled into the module and into the host test crate
+//! under `rust/host/`, where `cargo test` exercises it, threads included.
+
+use crate::word::Word;
+use core::ops::Deref;
+use core::ptr::{
+    self,
+    NonNull, //
+};
+use core::sync::atomic::{
+    AtomicPtr,
+    AtomicU32,
+    AtomicU64,
+    Ordering::{
+        AcqRel,
+        Acquire,
+        Relaxed,
+        Release, //
+    }, //
+};
+
+/// Slots per leaf: one swap cluster.
+pub(crate) const LEAF_SLOTS: usize = 512;
+/// Set in [`Cluster::used`] once the leaf is being retired.
+pub(crate) const DEAD: u32 = 1 << 31;
+
+/// The words of one cluster: exactly one page.
+#[repr(C, align(4096))]
+pub(crate) struct Leaf {
+    words: [AtomicU64; LEAF_SLOTS],
+}
+
+/// The per-cluster entry of the directory.
+pub(crate) struct Cluster {
+    /// The leaf, or null while the cluster has no word other than NONE.
+    leaf: AtomicPtr<Leaf>,
+    /// Non-NONE words in the leaf plus stores in progress, and [`DEAD`].
+    used: AtomicU32,
+}
+
+impl Cluster {
+    /// An empty cluster: no leaf.
+    pub(crate) const fn new() -> Cluster {
+        Cluster {
+            leaf: AtomicPtr::new(ptr::null_mut()),
+            used: AtomicU32::new(0),
+        }
+    }
+}
+
+/// How leaves are allocated and freed: the kernel and the host tests differ here only.
+pub(crate) trait Leaves {
+    /// What [`Leaves::retire`] needs, obtained before a leaf is unpublished.
+    type Retire;
+
+    /// Allocates a zeroed (all NONE) leaf. May sleep.
+    fn alloc(&self) -> Option<NonNull<Leaf>>;
+
+    /// Frees a leaf that no reader can reach.
+    ///
+    /// # Safety
+    ///
+    /// `leaf` came from [`Leaves::alloc`] and was never published, or every reader is gone.
+    unsafe fn free_now(&self, leaf: NonNull<Leaf>);
+
+    /// Prepares to retire a leaf, without sleeping. `None` keeps the leaf for now.
+    fn retire_prepare(&self) -> Option<Self::Retire>;
+
+    /// Frees an unpublished leaf once every reader that may still see it is gone. Must not sleep.
+    ///
+    /// # Safety
+    ///
+    /// `leaf` came from [`Leaves::alloc`] and is no longer reachable from the directory.
+    unsafe fn retire(&self, retire: Self::Retire, leaf: NonNull<Leaf>);
+}
+
+/// Counters of the table; readable at any time.
+#[derive(Default)]
+pub(crate) struct Stats {
+    /// Slots whose word is ZSWAP (a gauge).
+    pub(crate) zswap_slots: AtomicU64,
+    /// Slots whose word is PHYS (a gauge).
+    pub(crate) phys_slots: AtomicU64,
+    /// Leaves allocated now (a gauge).
+    pub(crate) leaves: AtomicU64,
+    /// Words stored.
+    pub(crate) stores: AtomicU64,
+    /// Lookups.
+    pub(crate) loads: AtomicU64,
+    /// Lookups that found NONE.
+    pub(crate) load_misses: AtomicU64,
+    /// Erases that removed a word.
+    pub(crate) erases: AtomicU64,
+    /// Leaves that could not be allocated (the store failed).
+    pub(crate) leaf_alloc_failures: AtomicU64,
+    /// Leaves freed because they became empty.
+    pub(crate) leaves_retired: AtomicU64,
+}
+
+/// Why a store failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StoreError {
+    /// The slot is beyond the table.
+    OutOfRange,
+    /// No memory for a new leaf.
+    NoMemory,
+}
+
+/// What [`Table::teardown`] found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Teardown {
+    /// Leaves freed.
+    pub(crate) leaves: u64,
+    /// Words that were not NONE: a leak of whatever they pointed to.
+    pub(crate) words_left: u64,
+}
+
+/// The vtable of one vswap device.
+///
+/// `D` owns the directory (a `KVVec<Cluster>` in the kernel, a `Vec<Cluster>` on the host).
+pub(crate) struct Table<D: Deref<Target = [Cluster]>, L: Leaves> {
+    clusters: D,
+    leaves: L,
+    /// The table's counters.
+    pub(crate) stats: Stats,
+}
+
+impl<D: Deref<Target = [Cluster]>, L: Leaves> Table<D, L> {
+    /// A table over `clusters` (all empty), taking leaves from `leaves`.
+    pub(crate) fn new(clusters: D, leaves: L) -> Self {
+        Table {
+            clusters,
+            leaves,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Number of slots the table covers.
+    pub(crate) fn slots(&self) -> u64 {
+        (self.clusters.len() * LEAF_SLOTS) as u64
+    }
+
+    fn split(&self, slot: u64) -> Option<(&Cluster, usize)> {
+        let idx = usize::try_from(slot / LEAF_SLOTS as u64).ok()?;
+        Some((self.clusters.get(idx)?, (slot % LEAF_SLOTS as u64) as usize))
+    }
+
+    /// The word of `slot`. Lock-free; call it inside an RCU read-side critical section.
+    pub(crate) fn load(&self, slot: u64) -> Word {
+        self.stats.loads.fetch_add(1, Relaxed);
+        let raw = self.split(slot).map_or(0, |(c, i)| {
+            let leaf = c.leaf.load(Acquire);
+            if leaf.is_null() {
+                0
+            } else {
+                // SAFETY: A published leaf stays valid for readers inside an RCU read-side
+                // critical section: it is retired only after it is unpublished.
+                unsafe { (*leaf).words[i].load(Acquire) }
+            }
+        });
+        if raw == 0 {
+            self.stats.load_misses.fetch_add(1, Relaxed);
+        }
+        Self::checked(raw)
+    }
+
+    /// Stores `word` (not NONE) in `slot` and returns the word it replaces.
+    ///
+    /// May allocate a leaf (and sleep), so call it outside any RCU read-side critical section:
+    /// the table enters its own through `rcu`, which is called around the lock-free part.
+    pub(crate) fn store<G>(
+        &self,
+        slot: u64,
+        word: Word,
+        rcu: impl Fn() -> G,
+    ) -> Result<Word, StoreError> {
+        debug_assert!(!word.is_none());
+        let (cluster, i) = self.split(slot).ok_or(StoreError::OutOfRange)?;
+        let leaf = self.get_leaf(cluster, &rcu)?;
+        // We hold a reference (`used + 1`): the leaf cannot be retired under us.
+        // SAFETY: The reference keeps the leaf published, hence allocated.
+        let old = unsafe { (*leaf.as_ptr()).words[i].swap(word.raw(), AcqRel) };
+        if old != 0 {
+            // The slot already counted in `used`: drop our reference. It cannot reach zero.
+            cluster.used.fetch_sub(1, Release);
+        }
+        self.count_change(old, word.raw());
+        self.stats.stores.fetch_add(1, Relaxed);
+        Ok(Self::checked(old))
+    }
+
+    /// Takes a reference on the leaf of `cluster`, allocating it if there is none.
+    ///
+    /// The reference is counted in `used` before the leaf is checked (or installed), so that no
+    /// erase can retire the leaf in between; a reference taken on a leaf that was replaced
+    /// meanwhile is given back.
+    fn get_leaf<G>(
+        &self,
+        cluster: &Cluster,
+        rcu: &impl Fn() -> G,
+    ) -> Result<NonNull<Leaf>, StoreError> {
+        loop {
+            let guard = rcu();
+            let cur = cluster.leaf.load(Acquire);
+            if cluster.used.fetch_add(1, AcqRel) & DEAD != 0 {
+                // A leaf is being retired: back off until it is unpublished.
+                cluster.used.fetch_sub(1, Relaxed);
+                drop(guard);
+                core::hint::spin_loop();
+                continue;
+            }
+            if let Some(cur) = NonNull::new(cur) {
+                if cluster.leaf.load(Acquire) == cur.as_ptr() {
+                    return Ok(cur);
+                }
+                drop(guard);
+                self.put_ref(cluster, &rcu);
+                continue;
+            }
+            drop(guard);
+            // No leaf: allocate one (this may sleep), holding our reference on the cluster.
+            let Some(new) = self.leaves.alloc() else {
+                self.stats.leaf_alloc_failures.fetch_add(1, Relaxed);
+                self.put_ref(cluster, &rcu);
+                return Err(StoreError::NoMemory);
+            };
+            match cluster
+                .leaf
+                .compare_exchange(ptr::null_mut(), new.as_ptr(), AcqRel, Acquire)
+            {
+                Ok(_) => {
+                    self.stats.leaves.fetch_add(1, Relaxed);
+                    return Ok(new);
+                }
+                Err(_) => {
+                    // SAFETY: `new` was never published.
+                    unsafe { self.leaves.free_now(new) };
+                    self.put_ref(cluster, &rcu);
+                }
+            }
+        }
+    }
+
+    /// Drops a reference taken by [`Table::get_leaf`] that did not become a word.
+    fn put_ref<G>(&self, cluster: &Cluster, rcu: &impl Fn() -> G) {
+        if cluster.used.fetch_sub(1, AcqRel) == 1 {
+            let _guard = rcu();
+            if let Some(cur) = NonNull::new(cluster.leaf.load(Acquire)) {
+                self.try_retire(cluster, cur);
+            }
+        }
+    }
+
+    /// Removes the word of `slot` and returns it. Never sleeps or allocates with sleeping flags.
+    ///
+    /// Call it inside an RCU read-side critical section (or with interrupts disabled).
+    pub(crate) fn erase(&self, slot: u64) -> Word {
+        let Some((cluster, i)) = self.split(slot) else {
+            return Word::NONE;
+        };
+        let Some(leaf) = NonNull::new(cluster.leaf.load(Acquire)) else {
+            return Word::NONE;
+        };
+        // SAFETY: The leaf is published and we are a reader (see above).
+        let old = unsafe { (*leaf.as_ptr()).words[i].swap(0, AcqRel) };
+        if old == 0 {
+            return Word::NONE;
+        }
+        self.count_change(old, 0);
+        self.stats.erases.fetch_add(1, Relaxed);
+        if cluster.used.fetch_sub(1, AcqRel) == 1 {
+            self.try_retire(cluster, leaf);
+        }
+        Self::checked(old)
+    }
+
+    /// Retires `leaf` if it is still the (empty) leaf of `cluster`.
+    fn try_retire(&self, cluster: &Cluster, leaf: NonNull<Leaf>) {
+        let Some(retire) = self.leaves.retire_prepare() else {
+            // Kept: the next erase that empties it, or teardown, frees it.
+            return;
+        };
+        if cluster
+            .used
+            .compare_exchange(0, DEAD, AcqRel, Relaxed)
+            .is_err()
+        {
+            return; // A store took a reference: the leaf lives on. `retire` is dropped.
+        }
+        let unpublished = cluster
+            .leaf
+            .compare_exchange(leaf.as_ptr(), ptr::null_mut(), AcqRel, Relaxed)
+            .is_ok();
+        cluster.used.fetch_and(!DEAD, Release);
+        if !unpublished {
+            return; // Another thread retired it first.
+        }
+        self.stats.leaves.fetch_sub(1, Relaxed);
+        self.stats.leaves_retired.fetch_add(1, Relaxed);
+        // SAFETY: The leaf came from `alloc` and is no longer reachable from the directory.
+        unsafe { self.leaves.retire(retire, leaf) };
+    }
+
+    /// Frees every leaf. Call it when no other operation can run (the device is detached).
+    pub(crate) fn teardown(&mut self) -> Teardown {
+        let mut t = Teardown::default();
+        for cluster in self.clusters.iter() {
+            let Some(leaf) = NonNull::new(cluster.leaf.swap(ptr::null_mut(), AcqRel)) else {
+                continue;
+            };
+            // SAFETY: The leaf was published, so it is valid; nothing else runs.
+            let words = unsafe { &(*leaf.as_ptr()).words };
+            t.words_left += words.iter().filter(|w| w.load(Relaxed) != 0).count() as u64;
+            cluster.used.store(0, Relaxed);
+            // SAFETY: Unpublished, and no reader can run during teardown.
+            unsafe { self.leaves.free_now(leaf) };
+            t.leaves += 1;
+        }
+        self.stats.leaves.store(0, Relaxed);
+        t
+    }
+
+    /// Bytes of metadata the table uses now: the directory and the leaves.
+    pub(crate) fn metadata_bytes(&self) -> u64 {
+        (self.clusters.len() * core::mem::size_of::<Cluster>()) as u64
+            + self.stats.leaves.load(Relaxed) * core::mem::size_of::<Leaf>() as u64
+    }
+
+    fn count_change(&self, old: u64, new: u64) {
+        use crate::word::Slot;
+        for (raw, delta) in [(old, u64::MAX), (new, 1)] {
+            let gauge = match Self::checked(raw).decode() {
+                Slot::None => continue,
+                Slot::Zswap(_) => &self.stats.zswap_slots,
+                Slot::Phys(_) => &self.stats.phys_slots,
+            };
+            gauge.fetch_add(delta, Relaxed);
+        }
+    }
+
+    /// Every word in the table was stored through [`Word`], so it decodes; a word that does not
+    /// is memory corruption, reported as NONE after a debug assertion.
+    fn checked(raw: u64) -> Word {
+        let word = Word::from_raw(raw);
+        debug_assert!(word.is_ok(), "corrupt vtable word {raw:#x}");
+        word.unwrap_or(Word::NONE)
+    }
+}
