@@ -41,28 +41,45 @@ series_list() { # DIR: the patch names of DIR/series, comments and blanks skippe
 new=$VSWAP_TOP/patches
 old=$KSRC/.vswap-series
 
-same=1
-if [ "$(series_list "$old")" != "$(series_list "$new")" ]; then
-	same=0
-else
-	for p in $(series_list "$new"); do
-		cmp -s "$new/$p" "$old/$p" || { same=0; break; }
-	done
-fi
-[ "$same" = 1 ] && exit 0
+# What a patch changes, without its mail headers: a reworded commit message
+# must not rebuild anything.
+body() { sed -n '/^diff --git /,$p' "$1"; }
 
-# Reverse-apply what is applied now, newest first.
-for p in $(series_list "$old" | tac); do
+# Keep the longest common prefix of the two series applied; pop the rest of
+# the old series (newest first) and push the rest of the new one, quilt-like.
+mapfile -t olds < <(series_list "$old")
+mapfile -t news < <(series_list "$new")
+keep=0
+while [ $keep -lt ${#olds[@]} ] && [ $keep -lt ${#news[@]} ] &&
+      [ "$(body "$old/${olds[$keep]}")" = "$(body "$new/${news[$keep]}")" ]; do
+	keep=$((keep + 1))
+done
+if [ $keep = ${#olds[@]} ] && [ $keep = ${#news[@]} ]; then
+	# Same changes; refresh the recorded copies (headers may differ).
+	for p in "${news[@]}"; do cmp -s "$new/$p" "$old/$p" || cp "$new/$p" "$old/$p"; done
+	printf '%s\n' "${news[@]}" >"$old/series"
+	exit 0
+fi
+
+for ((i = ${#olds[@]} - 1; i >= keep; i--)); do
+	p=${olds[$i]}
 	step "unapplying $p"
 	patch -d "$KSRC" -p1 -R -s --no-backup-if-mismatch -i "$old/$p" >"$VSWAP_CACHE/logs/patch.log" 2>&1 ||
 		{ cat "$VSWAP_CACHE/logs/patch.log" >&2
 		  die "cannot reverse-apply $p; remove $KSRC to start again from the pristine source"; }
+	rm -f "$old/$p"
 done
-rm -rf "$old"
-mkdir -p "$old"
-: >"$old/series"
+: >"$old/series.new"
+for ((i = 0; i < keep; i++)); do
+	p=${olds[$i]}
+	cp "$new/${news[$i]}" "$old/${news[$i]}"
+	[ "$p" = "${news[$i]}" ] || rm -f "$old/$p"
+	echo "${news[$i]}" >>"$old/series.new"
+done
+mv "$old/series.new" "$old/series"
 
-for p in $(series_list "$new"); do
+for ((i = keep; i < ${#news[@]}; i++)); do
+	p=${news[$i]}
 	step "applying $p"
 	if ! patch -d "$KSRC" -p1 -s -N --dry-run -i "$new/$p" >"$VSWAP_CACHE/logs/patch.log" 2>&1 ||
 	   ! patch -d "$KSRC" -p1 -s -N --no-backup-if-mismatch -i "$new/$p" >>"$VSWAP_CACHE/logs/patch.log" 2>&1; then
