@@ -10,19 +10,38 @@
 //! Usage: `insmod vswap.ko [nr_pages=N]`; the module's state is under
 //! `/sys/kernel/debug/vswap/`. See `Documentation/` in the project for the admin guide.
 
+use core::{
+    fmt,
+    sync::atomic::Ordering::Relaxed, //
+};
 use kernel::{
+    block::mq::gen_disk::GenDisk,
     debugfs::{
         Dir,
         Scope, //
     },
-    prelude::*, //
+    new_mutex,
+    prelude::*,
+    sync::{
+        Arc,
+        Mutex, //
+    }, //
 };
 
+mod backend;
 mod config;
-#[expect(dead_code, reason = "the vtable that uses the encoding is the next step")]
+mod disk;
+mod ffi;
+mod header;
+mod vtable;
 mod word;
 
+use backend::Backend;
 use config::Config;
+use disk::{
+    IoStats,
+    VswapDisk, //
+};
 
 module! {
     type: VswapModule,
@@ -32,7 +51,7 @@ module! {
     license: "GPL",
     params: {
         nr_pages: u64 {
-            default: 1048576,
+            default: crate::config::NR_PAGES_DEFAULT,
             description: "Virtual slots of /dev/vswap0: a multiple of 512 in [512, 2^32]",
         },
         selftest_warn: u32 {
@@ -45,11 +64,52 @@ module! {
 /// What the module's debugfs files show.
 struct State {
     config: Config,
+    backend: Arc<Backend>,
+    io: Arc<IoStats>,
 }
 
-/// The loaded module.
+impl State {
+    /// The `stats` file: one `name value` line per counter, like `/proc/vmstat`.
+    fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.backend;
+        let s = &b.stats;
+        let zswap = s.zswap_slots.load(Relaxed);
+        let phys = s.phys_slots.load(Relaxed);
+        let slots = b.nr_slots.load(Relaxed);
+        let lines: [(&str, u64); 20] = [
+            ("attached", u64::from(b.swap_type.load(Relaxed) >= 0)),
+            ("nr_slots", slots),
+            ("slots_none", slots.saturating_sub(zswap + phys)),
+            ("slots_zswap", zswap),
+            ("slots_phys", phys),
+            ("stores", s.stores.load(Relaxed)),
+            ("loads", s.loads.load(Relaxed)),
+            ("load_misses", s.load_misses.load(Relaxed)),
+            ("erases", s.erases.load(Relaxed)),
+            ("zswap_rejected_resident", b.rejected_resident.load(Relaxed)),
+            ("leaves", s.leaves.load(Relaxed)),
+            ("leaves_retired", s.leaves_retired.load(Relaxed)),
+            ("leaf_alloc_failures", s.leaf_alloc_failures.load(Relaxed)),
+            ("metadata_bytes", s.metadata_bytes()),
+            ("attaches", b.attaches.load(Relaxed)),
+            ("leaked_at_detach", b.leaked_at_detach.load(Relaxed)),
+            ("io_reads", self.io.reads.load(Relaxed)),
+            ("io_header_writes", self.io.header_writes.load(Relaxed)),
+            ("io_rejected", self.io.rejected.load(Relaxed)),
+            ("config_nr_pages", self.config.nr_pages),
+        ];
+        for (name, value) in lines {
+            writeln!(f, "{name} {value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The loaded module. Fields drop in order: the registration goes first (the swap core can no
+/// longer attach), then the disk, then the debugfs files.
 struct VswapModule {
-    /// The debugfs directory and the state its files show; dropping it removes the files first.
+    _registration: ffi::Registration,
+    _disk: Pin<KBox<Mutex<GenDisk<VswapDisk>>>>,
     _state: Pin<KBox<Scope<State>>>,
 }
 
@@ -61,31 +121,58 @@ impl VswapModule {
             *module_parameters::selftest_warn.value(),
         )
         .map_err(|err| {
-            pr_err!("{err}\n");
+            pr_err!(
+                "invalid {}={}: expected {}\n",
+                err.name,
+                err.value,
+                err.expected
+            );
             EINVAL
         })
     }
 }
 
 impl kernel::Module for VswapModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let config = Self::config()?;
         kernel::warn_on!(config.selftest_warn);
 
+        let backend = Backend::new()?;
+        let io = Arc::new(IoStats::default(), GFP_KERNEL)?;
         let root = Dir::new(c"vswap");
         let state = KBox::pin_init(
-            root.scope(State { config }, c"config", |state, dir| {
-                dir.read_only_file(c"nr_pages", &state.config.nr_pages);
-            }),
+            root.scope(
+                State {
+                    config,
+                    backend: backend.clone(),
+                    io: io.clone(),
+                },
+                c"vswap0",
+                |state, dir| {
+                    dir.read_only_file(c"nr_pages", &state.config.nr_pages);
+                    dir.read_callback_file(c"stats", state, &State::show);
+                },
+            ),
             GFP_KERNEL,
         )?;
-        pr_info!("loaded: {} virtual slots\n", config.nr_pages);
-        Ok(VswapModule { _state: state })
+        let disk = VswapDisk::new(config.nr_pages, io)?;
+        let registration = ffi::Registration::new(&disk, backend, module)?;
+        pr_info!(
+            "loaded: /dev/vswap0 with {} virtual slots\n",
+            config.nr_pages
+        );
+        Ok(VswapModule {
+            _registration: registration,
+            _disk: KBox::pin_init(new_mutex!(disk), GFP_KERNEL)?,
+            _state: state,
+        })
     }
 }
 
 impl Drop for VswapModule {
     fn drop(&mut self) {
+        // Leaves retired while swapped on are freed by RCU callbacks in this module's text.
+        ffi::rcu_barrier();
         pr_info!("unloaded\n");
     }
 }

@@ -100,9 +100,11 @@ pub(crate) trait Leaves {
     unsafe fn retire(&self, retire: Self::Retire, leaf: NonNull<Leaf>);
 }
 
-/// Counters of the table; readable at any time.
+/// Counters of the table; readable at any time, and kept across attach and detach.
 #[derive(Default)]
 pub(crate) struct Stats {
+    /// Bytes of the directory of the attached table (a gauge).
+    pub(crate) dir_bytes: AtomicU64,
     /// Slots whose word is ZSWAP (a gauge).
     pub(crate) zswap_slots: AtomicU64,
     /// Slots whose word is PHYS (a gauge).
@@ -121,6 +123,14 @@ pub(crate) struct Stats {
     pub(crate) leaf_alloc_failures: AtomicU64,
     /// Leaves freed because they became empty.
     pub(crate) leaves_retired: AtomicU64,
+}
+
+impl Stats {
+    /// Bytes of metadata the table uses now: the directory and the leaves.
+    pub(crate) fn metadata_bytes(&self) -> u64 {
+        self.dir_bytes.load(Relaxed)
+            + self.leaves.load(Relaxed) * core::mem::size_of::<Leaf>() as u64
+    }
 }
 
 /// Why a store failed.
@@ -143,21 +153,26 @@ pub(crate) struct Teardown {
 
 /// The vtable of one vswap device.
 ///
-/// `D` owns the directory (a `KVVec<Cluster>` in the kernel, a `Vec<Cluster>` on the host).
-pub(crate) struct Table<D: Deref<Target = [Cluster]>, L: Leaves> {
+/// `D` owns the directory (a `KVVec<Cluster>` in the kernel, a `Vec<Cluster>` on the host);
+/// `S` shares the counters with whoever reports them (an `Arc<Stats>`).
+pub(crate) struct Table<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> {
     clusters: D,
     leaves: L,
     /// The table's counters.
-    pub(crate) stats: Stats,
+    pub(crate) stats: S,
 }
 
-impl<D: Deref<Target = [Cluster]>, L: Leaves> Table<D, L> {
+impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D, L, S> {
     /// A table over `clusters` (all empty), taking leaves from `leaves`.
-    pub(crate) fn new(clusters: D, leaves: L) -> Self {
+    pub(crate) fn new(clusters: D, leaves: L, stats: S) -> Self {
+        stats.dir_bytes.store(
+            (clusters.len() * core::mem::size_of::<Cluster>()) as u64,
+            Relaxed,
+        );
         Table {
             clusters,
             leaves,
-            stats: Stats::default(),
+            stats,
         }
     }
 
@@ -348,8 +363,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves> Table<D, L> {
 
     /// Bytes of metadata the table uses now: the directory and the leaves.
     pub(crate) fn metadata_bytes(&self) -> u64 {
-        (self.clusters.len() * core::mem::size_of::<Cluster>()) as u64
-            + self.stats.leaves.load(Relaxed) * core::mem::size_of::<Leaf>() as u64
+        self.stats.metadata_bytes()
     }
 
     fn count_change(&self, old: u64, new: u64) {

@@ -2,7 +2,7 @@
 # The main job (make run): load vswap, swap under memory pressure, show what happened.
 
 check "insmod" insmod "$MODULE"
-log "vswap loaded: $(cat $DBG/vswap/config/nr_pages) virtual slots"
+log "vswap loaded: $(cat $DBG/vswap/vswap0/nr_pages) virtual slots"
 # Until the vswap device exists (issue: vswap core), pressure goes to stock swap + zswap.
 stock_swap_on
 zswap_on lz4

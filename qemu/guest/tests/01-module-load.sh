@@ -15,13 +15,13 @@ insmod_expect_einval() {
 }
 
 check "insmod with defaults" insmod "$MODULE"
-check "debugfs directory" test -d $DBG/vswap/config
-expect_eq "default nr_pages" "$(cat $DBG/vswap/config/nr_pages)" 1048576
+check "debugfs directory" test -d $DBG/vswap/vswap0
+expect_eq "default nr_pages" "$(cat $DBG/vswap/vswap0/nr_pages)" 1048576
 check "rmmod" rmmod vswap
 [ -e $DBG/vswap ] && fail "debugfs directory left after rmmod"
 
 check "insmod nr_pages=4096" insmod "$MODULE" nr_pages=4096
-expect_eq "nr_pages" "$(cat $DBG/vswap/config/nr_pages)" 4096
+expect_eq "nr_pages" "$(cat $DBG/vswap/vswap0/nr_pages)" 4096
 check "rmmod" rmmod vswap
 
 insmod_expect_einval nr_pages=0 "invalid nr_pages=0: expected a multiple of 512"

@@ -61,8 +61,14 @@ impl Drop for HostLeaves {
     }
 }
 
-fn table(clusters: usize, leaves: &HostLeaves) -> Table<Vec<Cluster>, &HostLeaves> {
-    Table::new((0..clusters).map(|_| Cluster::new()).collect(), leaves)
+type HostTable<'a> = Table<Vec<Cluster>, &'a HostLeaves, Box<Stats>>;
+
+fn table(clusters: usize, leaves: &HostLeaves) -> HostTable<'_> {
+    Table::new(
+        (0..clusters).map(|_| Cluster::new()).collect(),
+        leaves,
+        Box::default(),
+    )
 }
 
 fn zswap(p: u64) -> Word {
@@ -209,6 +215,7 @@ fn teardown_reports_words_left() {
     );
     assert!(t.load(0).is_none());
     assert_eq!(t.metadata_bytes(), 3 * 16);
+    assert_eq!(t.stats.leaves.load(Relaxed), 0);
 }
 
 /// Threads own disjoint slots (as the kernel's per-slot serialisation guarantees) that share

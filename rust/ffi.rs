@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's only contact with C: the vswap backend registration and its callbacks, RCU
+//! freeing of vtable leaves, and the block request helper of `c/vswap_rq.c`.
+//!
+//! No other file of the module may use `bindings::` or `unsafe`: they call the safe wrappers
+//! here, whose `// SAFETY:` comments state what the C side guarantees.
+//!
+//! C header: [`include/linux/vswap_backend.h`](srctree/include/linux/vswap_backend.h)
+
+use crate::{
+    backend::Backend,
+    header::HEADER_SIZE,
+    vtable::{
+        Leaf,
+        Leaves, //
+    }, //
+};
+use core::{
+    ffi::c_void,
+    ptr::{
+        self,
+        NonNull, //
+    },
+    sync::atomic::{
+        AtomicPtr,
+        Ordering::{
+            AcqRel,
+            Acquire, //
+        }, //
+    },
+};
+use kernel::{
+    alloc::flags::{
+        __GFP_NOWARN,
+        __GFP_ZERO,
+        GFP_ATOMIC,
+        GFP_KERNEL, //
+    },
+    bindings,
+    block::mq::{
+        gen_disk::GenDisk,
+        Operations,
+        Request, //
+    },
+    prelude::*,
+    sync::Arc,
+    types::Opaque, //
+};
+
+// `struct request` contains zero-sized C members that bindgen renders as empty structs; only a
+// pointer crosses the boundary.
+#[expect(improper_ctypes)]
+unsafe extern "C" {
+    /// Serves a request to the vswap disk from its header page (`c/vswap_rq.c`).
+    fn vswap_rq_serve(rq: *mut bindings::request, header: *mut c_void, header_len: c_uint)
+        -> c_int;
+}
+
+/// What [`serve_request`] did with a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// A read: the header page, zeroes elsewhere.
+    Read,
+    /// A write to the header page (mkswap).
+    Write,
+    /// A flush.
+    Flush,
+}
+
+/// Serves `rq` from `header`: reads get the header page (zeroes elsewhere), writes to the header
+/// page are taken, other writes fail with `EIO`.
+pub(crate) fn serve_request<T: Operations>(
+    rq: &Request<T>,
+    header: &mut [u8; HEADER_SIZE],
+) -> Result<Served> {
+    let rq = ptr::from_ref(rq).cast_mut().cast::<bindings::request>();
+    // SAFETY:
+    // - `Request<T>` is `#[repr(transparent)]` over the C `struct request`, which the driver owns
+    //   until it ends the request, so `rq` is valid for the call.
+    // - `header` is an exclusively borrowed buffer of `HEADER_SIZE` bytes.
+    let ret = unsafe { vswap_rq_serve(rq, header.as_mut_ptr().cast(), HEADER_SIZE as c_uint) };
+    match ret {
+        0 => Ok(Served::Read),
+        1 => Ok(Served::Write),
+        2 => Ok(Served::Flush),
+        err => Err(Error::from_errno(err)),
+    }
+}
+
+/// The vtable type of the attached device.
+pub(crate) type KTable =
+    crate::vtable::Table<KVVec<crate::vtable::Cluster>, KernelLeaves, Arc<crate::vtable::Stats>>;
+
+/// Vtable leaves from the slab; retired leaves are freed after an RCU grace period.
+pub(crate) struct KernelLeaves;
+
+/// What frees a retired leaf once no reader can see it.
+#[repr(C)]
+pub(crate) struct RetireTicket {
+    /// First, so that the RCU callback can find the ticket from it.
+    head: Opaque<bindings::callback_head>,
+    leaf: *mut Leaf,
+}
+
+impl Leaves for KernelLeaves {
+    type Retire = KBox<RetireTicket>;
+
+    fn alloc(&self) -> Option<NonNull<Leaf>> {
+        let leaf = KBox::<Leaf>::new_uninit(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN).ok()?;
+        // SAFETY: The memory is zeroed, and an all-zero `Leaf` (atomic words) is valid: all NONE.
+        let leaf = unsafe { leaf.assume_init() };
+        NonNull::new(KBox::into_raw(leaf))
+    }
+
+    unsafe fn free_now(&self, leaf: NonNull<Leaf>) {
+        // SAFETY: By the safety requirements, `leaf` came from `alloc` (`KBox::into_raw`) and no
+        // reader can reach it.
+        drop(unsafe { KBox::from_raw(leaf.as_ptr()) });
+    }
+
+    fn retire_prepare(&self) -> Option<KBox<RetireTicket>> {
+        KBox::new(
+            RetireTicket {
+                head: Opaque::uninit(),
+                leaf: ptr::null_mut(),
+            },
+            GFP_ATOMIC | __GFP_NOWARN,
+        )
+        .ok()
+    }
+
+    unsafe fn retire(&self, mut ticket: KBox<RetireTicket>, leaf: NonNull<Leaf>) {
+        ticket.leaf = leaf.as_ptr();
+        let ticket = KBox::into_raw(ticket);
+        // SAFETY: `head` is the first field of the leaked ticket and stays valid until the
+        // callback frees it; by the safety requirements the leaf is unpublished, so readers that
+        // can still see it are all in read-side critical sections that began before this call.
+        unsafe {
+            bindings::call_rcu(
+                Opaque::cast_into(&raw const (*ticket).head),
+                Some(free_retired),
+            )
+        };
+    }
+}
+
+/// Frees a retired leaf and its ticket after a grace period.
+///
+/// # Safety
+///
+/// `head` is the `head` of a ticket leaked by [`KernelLeaves::retire`].
+unsafe extern "C" fn free_retired(head: *mut bindings::callback_head) {
+    // SAFETY: `head` is the first field of a `#[repr(C)]` ticket from `KBox::into_raw`.
+    let ticket = unsafe { KBox::from_raw(head.cast::<RetireTicket>()) };
+    // SAFETY: The leaf came from `KernelLeaves::alloc` and the grace period is over.
+    drop(unsafe { KBox::from_raw(ticket.leaf) });
+}
+
+/// Waits for every leaf retired so far to be freed. Call it before the module goes away.
+pub(crate) fn rcu_barrier() {
+    // SAFETY: Always safe to call from process context.
+    unsafe { bindings::rcu_barrier() };
+}
+
+/// The vtable of the attached device, reachable from the hooks without a lock.
+///
+/// # Invariants
+///
+/// `ptr` is null or comes from `KBox::into_raw` and is owned by this object.
+pub(crate) struct AttachedTable {
+    ptr: AtomicPtr<KTable>,
+}
+
+impl AttachedTable {
+    /// No table.
+    pub(crate) const fn new() -> Self {
+        // INVARIANT: Null.
+        AttachedTable {
+            ptr: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Installs `table`; gives it back if one is installed already.
+    pub(crate) fn install(&self, table: KBox<KTable>) -> Result<(), KBox<KTable>> {
+        let raw = KBox::into_raw(table);
+        match self
+            .ptr
+            .compare_exchange(ptr::null_mut(), raw, AcqRel, Acquire)
+        {
+            // INVARIANT: `raw` comes from `KBox::into_raw` and is now ours.
+            Ok(_) => Ok(()),
+            // SAFETY: `raw` was not installed: we still own it.
+            Err(_) => Err(unsafe { KBox::from_raw(raw) }),
+        }
+    }
+
+    /// Removes the table, if any.
+    pub(crate) fn take(&self) -> Option<KBox<KTable>> {
+        let raw = self.ptr.swap(ptr::null_mut(), AcqRel);
+        // SAFETY: By the type invariant a non-null `raw` comes from `KBox::into_raw` and is ours.
+        (!raw.is_null()).then(|| unsafe { KBox::from_raw(raw) })
+    }
+
+    /// The table, from a hook.
+    ///
+    /// # Safety
+    ///
+    /// The caller is a vswap backend hook: the swap core calls hooks only between `attach` and
+    /// `detach`, and [`AttachedTable::take`] is called only by `detach`.
+    unsafe fn get(&self) -> Option<&KTable> {
+        let raw = self.ptr.load(Acquire);
+        // SAFETY: By the safety requirements the table is not taken before the hook returns.
+        unsafe { raw.as_ref() }
+    }
+}
+
+// SAFETY: The table is shared by the hooks through `&` only; `KTable` is `Sync`.
+unsafe impl Sync for AttachedTable {}
+// SAFETY: Ownership of the table can move between threads.
+unsafe impl Send for AttachedTable {}
+
+/// A registered vswap backend; unregistered on drop.
+///
+/// # Invariants
+///
+/// `disk` is registered with `ops` and `backend` as its private data.
+pub(crate) struct Registration {
+    disk: *mut bindings::gendisk,
+    _ops: KBox<bindings::vswap_backend_ops>,
+    _backend: Arc<Backend>,
+}
+
+impl Registration {
+    /// Registers `backend` for `disk`; `module` is pinned while the disk is swapped on.
+    pub(crate) fn new<T: Operations>(
+        disk: &GenDisk<T>,
+        backend: Arc<Backend>,
+        module: &'static ThisModule,
+    ) -> Result<Self> {
+        let ops = KBox::new(
+            bindings::vswap_backend_ops {
+                owner: module.as_ptr(),
+                attach: Some(attach),
+                detach: Some(detach),
+                zswap_load: Some(zswap_load),
+                zswap_store: Some(zswap_store),
+                zswap_erase: Some(zswap_erase),
+                writeout_rejected: Some(writeout_rejected),
+            },
+            GFP_KERNEL,
+        )?;
+        let disk = disk.as_raw();
+        let data = Arc::as_ptr(&backend).cast_mut().cast::<c_void>();
+        // SAFETY: `disk` is a live gendisk (the caller's `GenDisk` outlives the registration, as
+        // the module drops it after this); `ops` and `backend` are kept alive by `Self` until
+        // `vswap_backend_unregister` in `drop`.
+        kernel::error::to_result(unsafe {
+            bindings::vswap_backend_register(disk, &raw const *ops, data)
+        })?;
+        // INVARIANT: Registered above.
+        Ok(Registration {
+            disk,
+            _ops: ops,
+            _backend: backend,
+        })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant `disk` is registered. The module is pinned while a device
+        // is attached, so no hook can run once this is called from module exit.
+        unsafe { bindings::vswap_backend_unregister(self.disk) };
+    }
+}
+
+// SAFETY: The registration is a handle to state the C side synchronises under its own lock.
+unsafe impl Send for Registration {}
+// SAFETY: `&Registration` allows nothing.
+unsafe impl Sync for Registration {}
+
+/// The backend behind a hook's private pointer.
+///
+/// # Safety
+///
+/// `data` is the private pointer given to `vswap_backend_register`, live while registered.
+unsafe fn backend<'a>(data: *mut c_void) -> &'a Backend {
+    // SAFETY: By the safety requirements `data` points to the registered `Backend`, which the
+    // `Registration` keeps alive.
+    unsafe { &*data.cast::<Backend>() }
+}
+
+/// `ops->attach`: swapon of the registered disk.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn attach(data: *mut c_void, ty: c_uint, nr_pages: c_ulong) -> c_int {
+    // SAFETY: Called by the swap core with the registered private pointer.
+    let backend = unsafe { backend(data) };
+    match backend.attach(ty, nr_pages as u64) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `ops->detach`: swapoff; every slot is free.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn detach(data: *mut c_void) {
+    // SAFETY: Called by the swap core with the registered private pointer.
+    unsafe { backend(data) }.detach();
+}
+
+/// `ops->zswap_load`: the zswap entry of a slot, or null.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn zswap_load(data: *mut c_void, offset: c_ulong) -> *mut c_void {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let table = unsafe { backend(data).table.get() };
+    table.map_or(ptr::null_mut(), |t| {
+        ptr::with_exposed_provenance_mut(Backend::zswap_load(t, offset as u64))
+    })
+}
+
+/// `ops->zswap_store`: store an entry, return the one replaced, null or an error pointer.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn zswap_store(
+    data: *mut c_void,
+    offset: c_ulong,
+    entry: *mut c_void,
+) -> *mut c_void {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let table = unsafe { backend(data).table.get() };
+    let Some(t) = table else {
+        return ENODEV.to_ptr();
+    };
+    match Backend::zswap_store(t, offset as u64, entry.expose_provenance()) {
+        Ok(old) => ptr::with_exposed_provenance_mut(old),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// `ops->zswap_erase`: remove and return the entry of a slot, or null. Never sleeps.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn zswap_erase(data: *mut c_void, offset: c_ulong) -> *mut c_void {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let table = unsafe { backend(data).table.get() };
+    table.map_or(ptr::null_mut(), |t| {
+        ptr::with_exposed_provenance_mut(Backend::zswap_erase(t, offset as u64))
+    })
+}
+
+/// `ops->writeout_rejected`: zswap rejected a folio that stays resident.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn writeout_rejected(data: *mut c_void, _offset: c_ulong) {
+    // SAFETY: Called by the swap core with the registered private pointer.
+    unsafe { backend(data) }.writeout_rejected();
+}
