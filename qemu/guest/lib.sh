@@ -97,3 +97,36 @@ show_swap_state() {
 		log "zswap: stored_pages=$(cat $DBG/zswap/stored_pages) pool_total_size=$(cat $DBG/zswap/pool_total_size) reject_compress_poor=$(cat $DBG/zswap/reject_compress_poor 2>/dev/null)"
 	fi
 }
+
+VSWAP_DEV=/dev/vswap0
+VSWAP_STATS=$DBG/vswap/vswap0/stats
+
+# vswap_stat NAME: one counter of the module's stats file.
+vswap_stat() { awk -v k="$1" '$1 == k { print $2 }' "$VSWAP_STATS"; }
+
+# vswap_on [MODULE PARAMS...]: load the module and swap on /dev/vswap0 (no mkswap needed).
+vswap_on() {
+	insmod "$MODULE" "$@" || fail "insmod vswap $*"
+	udevadm settle 2>/dev/null
+	[ -b $VSWAP_DEV ] || fail "no $VSWAP_DEV"
+	swapon $VSWAP_DEV || fail "swapon $VSWAP_DEV"
+	grep -q "^$VSWAP_DEV " /proc/swaps || fail "$VSWAP_DEV not in /proc/swaps"
+}
+
+# vswap_off: swapoff and rmmod; the vtable must be empty and nothing leaked.
+vswap_off() {
+	if grep -q "^$VSWAP_DEV " /proc/swaps; then
+		swapoff $VSWAP_DEV || fail "swapoff $VSWAP_DEV"
+	fi
+	expect_eq "vtable words leaked at detach" "$(vswap_stat leaked_at_detach)" 0
+	expect_eq "zswap slots after swapoff" "$(vswap_stat slots_zswap)" 0
+	expect_eq "leaves after swapoff" "$(vswap_stat leaves)" 0
+	rmmod vswap || fail "rmmod vswap"
+}
+
+show_vswap_stats() {
+	log "vswap stats: $(tr '\n' ' ' <"$VSWAP_STATS")"
+}
+
+# zswap_stored: pages zswap holds now.
+zswap_stored() { cat $DBG/zswap/stored_pages; }

@@ -27,12 +27,16 @@ struct Args {
     min_swapped_pct: u32,
     corrupt_after_swapin: bool,
     label: String,
+    after_swapout: Option<String>,
+    exit_after_swapout: bool,
+    fork: bool,
 }
 
 const USAGE: &str =
     "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed]
                     [--passes P] [--pageout] [--reclaim] [--min-swapped-pct PCT]
-                    [--label NAME] [--corrupt-after-swapin]
+                    [--label NAME] [--exec-after-swapout CMD] [--exit-after-swapout]
+                    [--fork] [--corrupt-after-swapin]
 
   --mib N                 anonymous memory to map and fill (default 64)
   --seed S                pattern seed (default 1)
@@ -42,6 +46,12 @@ const USAGE: &str =
   --reclaim               force pages out through the memcg's memory.reclaim
   --min-swapped-pct PCT   fail unless PCT% of the pages were swapped out (default 0)
   --label NAME            a name for the result line
+  --exec-after-swapout CMD  run `sh -c CMD` once the pages are out, before reading them
+                          back (the first pass); its failure fails the run
+  --exit-after-swapout    exit once the pages are out, without reading them back
+  --fork                  after swap-out, fork: the child verifies the shared pages,
+                          rewrites every other page (COW) and checks both; then the
+                          parent verifies its own copy
   --corrupt-after-swapin  TEST ONLY: flip one byte after swap-in, before verifying";
 
 fn parse_args() -> Result<Args, String> {
@@ -55,6 +65,9 @@ fn parse_args() -> Result<Args, String> {
         min_swapped_pct: 0,
         corrupt_after_swapin: false,
         label: String::from("verify"),
+        after_swapout: None,
+        exit_after_swapout: false,
+        fork: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -69,6 +82,9 @@ fn parse_args() -> Result<Args, String> {
             "--min-swapped-pct" => a.min_swapped_pct = num(&value("--min-swapped-pct")?)?,
             "--label" => a.label = value("--label")?,
             "--corrupt-after-swapin" => a.corrupt_after_swapin = true,
+            "--exec-after-swapout" => a.after_swapout = Some(value("--exec-after-swapout")?),
+            "--exit-after-swapout" => a.exit_after_swapout = true,
+            "--fork" => a.fork = true,
             "-h" | "--help" => return Err(String::new()),
             _ => return Err(format!("unknown argument '{arg}'")),
         }
@@ -139,6 +155,29 @@ fn run(a: &Args) -> Result<bool, String> {
         let swapped = map.swapped_pages()?;
         min_swapped = min_swapped.min(swapped);
 
+        if pass == 1 {
+            if let Some(cmd) = &a.after_swapout {
+                let st = std::process::Command::new("sh")
+                    .args(["-c", cmd])
+                    .status()
+                    .map_err(|e| format!("sh -c {cmd}: {e}"))?;
+                if !st.success() {
+                    return Err(format!("--exec-after-swapout command failed: {st}"));
+                }
+            }
+            if a.exit_after_swapout {
+                println!(
+                    "vswap-verify: {} pattern={} mib={} pages={} swapped_pages={swapped} exited_after_swapout=1 result=PASS",
+                    a.label, a.pattern, a.mib, pages
+                );
+                // Exit with the pages still out: the kernel frees their swap slots.
+                std::process::exit(0);
+            }
+            if a.fork {
+                total_bad += fork_and_check(a, &mut map)?;
+            }
+        }
+
         let mem = map.as_mut_slice();
         if a.corrupt_after_swapin && pass == 1 {
             // TEST ONLY: prove the check can fail. Touch one page (swapping it in), then flip a
@@ -175,6 +214,9 @@ fn run(a: &Args) -> Result<bool, String> {
         }
     }
 
+    if total_bad != 0 {
+        ok = false;
+    }
     let swapped_pct = min_swapped * 100 / pages.max(1);
     let enough = swapped_pct >= a.min_swapped_pct as usize;
     println!(
@@ -200,4 +242,60 @@ fn run(a: &Args) -> Result<bool, String> {
         );
     }
     Ok(ok && enough)
+}
+
+/// Counts the pages of `mem` that differ from the pattern for `seed_of(page index)`.
+fn check(a: &Args, mem: &[u8], seed_of: impl Fn(usize) -> u64, what: &str) -> usize {
+    let mut bad = 0usize;
+    let mut expect = vec![0u8; PAGE];
+    for (idx, page) in mem.chunks_exact(PAGE).enumerate() {
+        a.pattern.fill(seed_of(idx), idx as u64, &mut expect);
+        if page != expect.as_slice() {
+            if bad < 5 {
+                let off = page
+                    .iter()
+                    .zip(&expect)
+                    .position(|(x, y)| x != y)
+                    .unwrap_or(0);
+                eprintln!(
+                    "vswap-verify: {}: {what}: page {idx} differs at byte {off}: got {:#04x}, want {:#04x}",
+                    a.label, page[off], expect[off]
+                );
+            }
+            bad += 1;
+        }
+    }
+    bad
+}
+
+/// Forks with the pages swapped out (their swap count is now 2). The child reads them all,
+/// rewrites every other page with another seed (breaking COW) and checks its copy; the parent
+/// waits and returns the child's mismatches, then verifies its own copy as usual.
+fn fork_and_check(a: &Args, map: &mut sys::Mapping) -> Result<usize, String> {
+    match sys::fork()? {
+        0 => {
+            let mem = map.as_mut_slice();
+            let mut bad = check(a, mem, |_| a.seed, "child, shared");
+            let other = a.seed ^ 0x5a5a;
+            for (idx, page) in mem.chunks_exact_mut(PAGE).enumerate() {
+                if idx % 2 == 0 {
+                    a.pattern.fill(other, idx as u64, page);
+                }
+            }
+            map.pageout()?;
+            let mem = map.as_mut_slice();
+            bad += check(
+                a,
+                mem,
+                |idx| if idx % 2 == 0 { other } else { a.seed },
+                "child, after COW",
+            );
+            eprintln!("vswap-verify: {}: child mismatched_pages={bad}", a.label);
+            std::process::exit(if bad == 0 { 0 } else { 1 });
+        }
+        pid => {
+            let status = sys::wait(pid)?;
+            Ok(usize::from(status != 0))
+        }
+    }
 }

@@ -85,3 +85,26 @@ pub fn memcg_reclaim(bytes: usize) -> Result<(), String> {
     let file = format!("/sys/fs/cgroup{}/memory.reclaim", path.trim());
     std::fs::write(&file, bytes.to_string()).map_err(|e| format!("{file}: {e}"))
 }
+
+/// fork(2): 0 in the child, the child's pid in the parent.
+pub fn fork() -> Result<i32, String> {
+    // SAFETY: The verifier is single-threaded, so the child may run arbitrary code.
+    match unsafe { libc::fork() } {
+        -1 => Err(format!("fork: {}", io::Error::last_os_error())),
+        pid => Ok(pid),
+    }
+}
+
+/// Waits for child `pid`; its exit status (128 + signal if killed).
+pub fn wait(pid: i32) -> Result<i32, String> {
+    let mut status = 0;
+    // SAFETY: `status` is a valid out-pointer.
+    if unsafe { libc::waitpid(pid, &mut status, 0) } != pid {
+        return Err(format!("waitpid: {}", io::Error::last_os_error()));
+    }
+    Ok(if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    })
+}

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# Swap counts and life cycles: fork then COW after swap-out (swap count 2),
+# several processes at once, and processes that exit with their pages still
+# swapped out. Afterwards the vtable is empty and its leaves are freed.
+
+vswap_on
+zswap_on lz4
+cg=$(memcg_new vproc 64M)
+verify_in_memcg "$cg" --label fork-cow --mib 96 --pattern mixed --seed 31 --pageout \
+	--fork --min-swapped-pct 50 || fail "fork/COW: $VERIFY_OUT"
+expect_eq "fork/COW mismatches" "$(field mismatched_pages)" 0
+
+pids=()
+for i in 1 2 3; do
+	in_memcg "$cg" "$VERIFY" --label "parallel-$i" --mib 64 --pattern compressible \
+		--seed $((40 + i)) --pageout --passes 2 --min-swapped-pct 50 >"/tmp/par.$i" &
+	pids+=($!)
+done
+for i in 1 2 3; do
+	wait "${pids[$((i - 1))]}" || fail "parallel verifier $i: $(cat /tmp/par.$i)"
+	echo "  $(cat /tmp/par.$i)"
+done
+
+verify_in_memcg "$cg" --label exit-while-out --mib 96 --pattern compressible --seed 50 \
+	--pageout --exit-after-swapout || fail "exit while out: $VERIFY_OUT"
+expect_ge "pages out at exit" "$(field swapped_pages)" $((48 * 256))
+show_vswap_stats
+expect_eq "zswap slots once every process is gone" "$(vswap_stat slots_zswap)" 0
+expect_eq "leaves once every process is gone" "$(vswap_stat leaves)" 0
+expect_ge "leaves were retired" "$(vswap_stat leaves_retired)" 1
+expect_eq "swap in use" "$(awk -v d=$VSWAP_DEV '$1 == d { print $4 }' /proc/swaps)" 0
+rmdir "$cg"
+vswap_off
+zswap_off
