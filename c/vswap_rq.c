@@ -12,14 +12,7 @@
 #include <linux/bvec.h>
 #include <linux/highmem.h>
 
-/* What vswap_rq_serve() did; keep in sync with rust/ffi.rs. */
-enum {
-	VSWAP_RQ_READ = 0,
-	VSWAP_RQ_WRITE = 1,
-	VSWAP_RQ_FLUSH = 2,
-};
-
-int vswap_rq_serve(struct request *rq, void *header, unsigned int header_len);
+#include "vswap_rq.h"
 
 /**
  * vswap_rq_serve() - serve a request to the vswap block device
