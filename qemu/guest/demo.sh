@@ -5,10 +5,10 @@
 vswap_on
 zswap_on lz4
 log "vswap loaded and swapped on: $(vswap_stat nr_slots) virtual slots, no swap file"
-cg=$(memcg_new demo 96M)
+cg=$(memcg_new demo 192M)
 show_swap_state
-log "a process in a 96 MiB memcg writes 384 MiB (mixed: compressible, zero and random pages),"
-log "is forced out, and reads everything back twice:"
+log "a process in a 192 MiB memcg writes 384 MiB (mixed: compressible, zero and random pages),"
+log "is forced out (random pages, which zswap rejects, stay resident) and reads it back twice:"
 verify_in_memcg "$cg" --label demo --mib 384 --pattern mixed --passes 2 --pageout --reclaim \
 	--exec-after-swapout "echo '  # while out:'; tr '\n' ' ' <$VSWAP_STATS | sed 's/^/  #   /'; echo" ||
 	fail "verifier: $VERIFY_OUT"
