@@ -56,9 +56,11 @@ truncate -s 1G "$out/swap2.img"
 accel=$(kvm_flag)
 step "booting the guest (${accel:-kvm}, $MEMORY, $CPUS cpus; logs: $out)"
 set +e
+# vng names a --disk after its path: run from $out so that the names are short.
+# The guest sees them as /dev/vda and /dev/vdb (the root is 9p).
+cd "$out"
 timeout --foreground -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
-	--memory "$MEMORY" --cpus "$CPUS" \
-	--disk swap="$out/swap.img" --disk swap2="$out/swap2.img" \
+	--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img \
 	--rwdir "$out" \
 	--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} bash $VSWAP_TOP/qemu/guest/main.sh $MODE $out $*" </dev/null 2>&1 | tee "$out/console.log"
 rc=${PIPESTATUS[0]}

@@ -61,6 +61,20 @@ if [ $keep = ${#olds[@]} ] && [ $keep = ${#news[@]} ]; then
 	exit 0
 fi
 
+# Files the popped patches touch, saved with their mtimes: a file that ends up
+# with the same content after the new patches are pushed gets its old mtime
+# back, so a patch popped and pushed again unchanged rebuilds nothing.
+saved=$VSWAP_CACHE/src/saved-mtimes
+rm -rf "$saved"
+mkdir -p "$saved"
+for ((i = keep; i < ${#olds[@]}; i++)); do
+	sed -n 's|^+++ b/||p' "$old/${olds[$i]}"
+done | sort -u | while read -r f; do
+	[ -f "$KSRC/$f" ] || continue
+	mkdir -p "$saved/$(dirname "$f")"
+	cp -p "$KSRC/$f" "$saved/$f"
+done
+
 for ((i = ${#olds[@]} - 1; i >= keep; i--)); do
 	p=${olds[$i]}
 	step "unapplying $p"
@@ -89,3 +103,10 @@ for ((i = keep; i < ${#news[@]}; i++)); do
 	cp "$new/$p" "$old/$p"
 	echo "$p" >>"$old/series"
 done
+
+(cd "$saved" && find . -type f) | while read -r f; do
+	if cmp -s "$saved/$f" "$KSRC/$f"; then
+		touch -r "$saved/$f" "$KSRC/$f"
+	fi
+done
+rm -rf "$saved"

@@ -6,8 +6,9 @@ VERIFY=$TOP/tools/vswap-verify/target/release/vswap-verify
 MODULE=$TOP/vswap.ko
 CG=/sys/fs/cgroup
 DBG=/sys/kernel/debug
-SWAPDEV=/dev/disk/by-id/scsi-0virtme_disk_swap
-SWAPDEV2=/dev/disk/by-id/scsi-0virtme_disk_swap2
+# The two 1 GiB scratch disks of qemu/run.sh, in order (the root is 9p).
+SWAPDEV=/dev/vda
+SWAPDEV2=/dev/vdb
 
 # What counts as a splat in dmesg: any of these fails the test that caused it.
 SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|lockdep|possible (recursive|circular)|inconsistent lock|suspicious RCU|KASAN|kmemleak|UBSAN|soft lockup|hung_task|blocked for more than|Kernel panic'

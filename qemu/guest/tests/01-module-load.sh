@@ -7,7 +7,8 @@ insmod_expect_einval() {
 	local mark out
 	mark=$(dmesg_mark)
 	out=$(insmod "$MODULE" "$1" 2>&1) && fail "insmod $1 succeeded"
-	grep -q 'Invalid argument' <<<"$out" || fail "insmod $1: want EINVAL, got: $out"
+	# kmod prints EINVAL from a module's init as "Invalid parameters".
+	grep -Eq 'Invalid (argument|parameters)' <<<"$out" || fail "insmod $1: want EINVAL, got: $out"
 	dmesg_since "$mark" | grep -qF "vswap: $2" || fail "insmod $1: no 'vswap: $2' in dmesg"
 	lsmod | grep -q '^vswap ' && fail "vswap loaded after a refused insmod $1"
 	[ -e $DBG/vswap ] && fail "debugfs directory left behind by insmod $1"
@@ -31,7 +32,7 @@ insmod_expect_einval selftest_warn=2 "invalid selftest_warn=2: expected 0 or 1"
 
 # A value the parameter type cannot hold is refused by the kernel's parser.
 out=$(insmod "$MODULE" nr_pages=lots 2>&1) && fail "insmod nr_pages=lots succeeded"
-grep -q 'Invalid argument' <<<"$out" || fail "nr_pages=lots: want EINVAL, got: $out"
+grep -Eq 'Invalid (argument|parameters)' <<<"$out" || fail "nr_pages=lots: want EINVAL, got: $out"
 log "insmod nr_pages=lots: EINVAL"
 
 # Load and unload a few times: nothing may accumulate (kmemleak checks at the end).

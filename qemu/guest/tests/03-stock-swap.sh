@@ -17,7 +17,10 @@ expect_ge "pages swapped out (zswap)" "$(field swapped_pages)" $((256 * 256))
 z1=$(vmstat zswpout)
 expect_ge "zswpout" $((z1 - z0)) $((256 * 256))
 
-# Random pages: zswap rejects them, so they are written to the disk.
+# Random pages, zswap off: everything goes to the disk. (With zswap on, 7.2's zswap keeps
+# incompressible pages uncompressed in its pool and relies on writeback to move them
+# to disk; in a small memcg that writeback loses the race and the memcg OOMs.)
+zswap_off
 verify_in_memcg "$cg" --label stock-disk --mib 288 --pattern random --seed 12 \
 	--pageout --reclaim --min-swapped-pct 80 || fail "verifier: $VERIFY_OUT"
 expect_eq "mismatches (disk)" "$(field mismatched_pages)" 0
@@ -28,4 +31,3 @@ expect_ge "pswpout" $((out1 - out0)) $((230 * 256))
 show_swap_state
 rmdir "$cg"
 swapoff "$SWAPDEV" || fail "swapoff"
-zswap_off

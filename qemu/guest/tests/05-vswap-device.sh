@@ -21,19 +21,20 @@ out=$(rmmod vswap 2>&1) && fail "rmmod while swapped on succeeded"
 grep -qi 'in use' <<<"$out" || fail "rmmod while swapped on: want EBUSY, got: $out"
 log "rmmod while active: $out"
 
-# Stray I/O: reads of anything but the header are zeroes; writes beyond it fail.
+check "swapoff" swapoff $VSWAP_DEV
+expect_eq "attached after swapoff" "$(vswap_stat attached)" 0
+out=$(swapoff $VSWAP_DEV 2>&1) && fail "swapoff of an inactive device succeeded"
+grep -q 'Invalid argument' <<<"$out" || fail "swapoff inactive: want EINVAL, got: $out"
+log "swapoff of an inactive device: $out"
+
+# Stray I/O, now that the device is not swapped on (the kernel refuses writes to an active
+# swap device itself): reads beyond the header are zeroes, writes beyond it fail.
 rej0=$(vswap_stat io_rejected)
 dd if=$VSWAP_DEV bs=4096 skip=1000 count=4 iflag=direct status=none | cmp -s - <(head -c 16384 /dev/zero) ||
 	fail "reads beyond the header are not zero"
 dd if=/dev/zero of=$VSWAP_DEV bs=4096 seek=1000 count=1 oflag=direct status=none 2>/dev/null &&
 	fail "a write beyond the header succeeded"
 expect_ge "rejected writes counted" "$(vswap_stat io_rejected)" $((rej0 + 1))
-
-check "swapoff" swapoff $VSWAP_DEV
-expect_eq "attached after swapoff" "$(vswap_stat attached)" 0
-out=$(swapoff $VSWAP_DEV 2>&1) && fail "swapoff of an inactive device succeeded"
-grep -q 'Invalid argument' <<<"$out" || fail "swapoff inactive: want EINVAL, got: $out"
-log "swapoff of an inactive device: $out"
 
 # blkid sees the served header; the habitual mkswap && swapon works too.
 blkid $VSWAP_DEV | grep -q 'TYPE="swap"' || fail "blkid does not see a swap header: $(blkid $VSWAP_DEV)"

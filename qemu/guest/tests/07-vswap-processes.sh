@@ -6,13 +6,13 @@
 vswap_on
 zswap_on lz4
 cg=$(memcg_new vproc 64M)
-verify_in_memcg "$cg" --label fork-cow --mib 96 --pattern mixed --seed 31 --pageout \
+verify_in_memcg "$cg" --label fork-cow --mib 64 --pattern mixed --seed 31 --pageout \
 	--fork --min-swapped-pct 50 || fail "fork/COW: $VERIFY_OUT"
 expect_eq "fork/COW mismatches" "$(field mismatched_pages)" 0
 
 pids=()
 for i in 1 2 3; do
-	in_memcg "$cg" "$VERIFY" --label "parallel-$i" --mib 64 --pattern compressible \
+	in_memcg "$cg" "$VERIFY" --label "parallel-$i" --mib 32 --pattern compressible \
 		--seed $((40 + i)) --pageout --passes 2 --min-swapped-pct 50 >"/tmp/par.$i" &
 	pids+=($!)
 done
@@ -21,9 +21,9 @@ for i in 1 2 3; do
 	echo "  $(cat /tmp/par.$i)"
 done
 
-verify_in_memcg "$cg" --label exit-while-out --mib 96 --pattern compressible --seed 50 \
+verify_in_memcg "$cg" --label exit-while-out --mib 64 --pattern compressible --seed 50 \
 	--pageout --exit-after-swapout || fail "exit while out: $VERIFY_OUT"
-expect_ge "pages out at exit" "$(field swapped_pages)" $((48 * 256))
+expect_ge "pages out at exit" "$(field swapped_pages)" $((32 * 256))
 show_vswap_stats
 expect_eq "zswap slots once every process is gone" "$(vswap_stat slots_zswap)" 0
 expect_eq "leaves once every process is gone" "$(vswap_stat leaves)" 0
