@@ -342,7 +342,8 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         unsafe { self.leaves.retire(retire, leaf) };
     }
 
-    /// Frees every leaf. Call it when no other operation can run (the device is detached).
+    /// Frees every leaf and stops counting the directory. Call it when no other operation can run
+    /// (the device is detached); the table is not used afterwards.
     pub(crate) fn teardown(&mut self) -> Teardown {
         let mut t = Teardown::default();
         for cluster in self.clusters.iter() {
@@ -358,6 +359,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
             t.leaves += 1;
         }
         self.stats.leaves.store(0, Relaxed);
+        self.stats.dir_bytes.store(0, Relaxed);
         t
     }
 
