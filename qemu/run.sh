@@ -36,8 +36,8 @@ kvm_flag() {
 	esac
 	if [ ! -f "$probe" ]; then
 		if [ -w /dev/kvm ] &&
-		   timeout 60 vng --run "$KBUILD" --user root --memory 256M \
-			--exec 'echo vswap-kvm-ok' </dev/null 2>/dev/null | grep -q vswap-kvm-ok; then
+		   grep -q vswap-kvm-ok <<<"$(timeout 60 vng --run "$KBUILD" --user root \
+			--memory 256M --exec 'echo vswap-kvm-ok' </dev/null 2>/dev/null)"; then
 			echo kvm >"$probe"
 		else
 			echo tcg >"$probe"

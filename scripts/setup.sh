@@ -82,7 +82,7 @@ apt_update_once() {
 install_apt() {
 	local missing=() p
 	for p in $APT_PKGS; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		apt_update_once
@@ -92,7 +92,7 @@ install_apt() {
 	fi
 	missing=()
 	for p in $BACKPORTS_PKGS; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		apt_update_once
@@ -108,7 +108,7 @@ install_apt() {
 
 install_rust() {
 	command -v rustup >/dev/null || die "rustup not found: the machine's Rust toolchain is required"
-	if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+	if ! grep -q '^rust-src' <<<"$(rustup component list --installed 2>/dev/null)"; then
 		step "rustup component add rust-src"
 		run_logged "$VSWAP_CACHE/logs/rustup.log" rustup component add rust-src
 	fi
@@ -119,8 +119,10 @@ install_rust() {
 }
 
 install_virtme_ng() {
-	if [ -x "$VSWAP_CACHE/venv/bin/vng" ] &&
-	   "$VSWAP_CACHE/venv/bin/pip" show virtme-ng 2>/dev/null | grep -q "^Version: $VIRTME_NG_VERSION\$"; then
+	local have
+	# Not a pipe into grep -q: under pipefail, pip's SIGPIPE would read as "missing".
+	have=$("$VSWAP_CACHE/venv/bin/pip" show virtme-ng 2>/dev/null || true)
+	if [ -x "$VSWAP_CACHE/venv/bin/vng" ] && grep -qx "Version: $VIRTME_NG_VERSION" <<<"$have"; then
 		return 0
 	fi
 	step "pip: virtme-ng $VIRTME_NG_VERSION into $VSWAP_CACHE/venv"
