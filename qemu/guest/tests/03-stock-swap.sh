@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Stock swap (a swap disk plus zswap), no vswap: the loop that later proves
 # vswap is first proven here. A process in a memcg capped at 64 MiB writes
-# 320 MiB of patterns; >= 256 MiB must go through swap and read back intact.
+# 320 MiB of compressible patterns; >= 256 MiB must go through swap (zswap)
+# and read back intact. Then 128 MiB of random data goes to the disk itself.
 
 stock_swap_on
 zswap_on lz4
@@ -21,12 +22,12 @@ expect_ge "zswpout" $((z1 - z0)) $((256 * 256))
 # incompressible pages uncompressed in its pool and relies on writeback to move them
 # to disk; in a small memcg that writeback loses the race and the memcg OOMs.)
 zswap_off
-verify_in_memcg "$cg" --label stock-disk --mib 288 --pattern random --seed 12 \
-	--pageout --reclaim --min-swapped-pct 80 || fail "verifier: $VERIFY_OUT"
+verify_in_memcg "$cg" --label stock-disk --mib 128 --pattern random --seed 12 \
+	--pageout --reclaim --min-swapped-pct 50 || fail "verifier: $VERIFY_OUT"
 expect_eq "mismatches (disk)" "$(field mismatched_pages)" 0
-expect_ge "pages swapped out (disk)" "$(field swapped_pages)" $((230 * 256))
+expect_ge "pages swapped out (disk)" "$(field swapped_pages)" $((64 * 256))
 out1=$(vmstat pswpout)
-expect_ge "pswpout" $((out1 - out0)) $((230 * 256))
+expect_ge "pswpout" $((out1 - out0)) $((64 * 256))
 
 show_swap_state
 rmdir "$cg"
