@@ -11,8 +11,13 @@
 # fails on a failed test, a missing summary, or any splat in the guest's
 # dmesg (BUG, WARNING, Oops, lockdep, KASAN, kmemleak...).
 #
+# The full suite is split over VSWAP_GUESTS guests (default 2) that run side
+# by side, each with its own disks: under TCG a test keeps one vCPU busy, so
+# two guests halve the wall time. Tests are placed by the "# weight:" line in
+# each test file (seconds under TCG), heaviest first, on the lightest guest.
+#
 # Environment: VSWAP_MEMORY (guest RAM, default 1G), VSWAP_CPUS (2),
-# VSWAP_TIMEOUT (seconds, default 2400), VSWAP_KVM (auto|0|1).
+# VSWAP_GUESTS (2), VSWAP_TIMEOUT (seconds, default 2400), VSWAP_KVM (auto|0|1).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -20,6 +25,8 @@ MEMORY=${VSWAP_MEMORY:-1G}
 CPUS=${VSWAP_CPUS:-2}
 TIMEOUT=${VSWAP_TIMEOUT:-2400}
 MODE=tests
+# QEMU's complaint about raw images without an explicit format: not ours to fix.
+QEMU_NOISE="Image format was not specified|Automatically detecting the format|Specify the 'raw' format"
 if [ "${1:-}" = --main ]; then MODE=main; shift; fi
 
 [ -f "$KBUILD/arch/x86/boot/bzImage" ] || die "no kernel in $KBUILD: run 'make kernel' first"
@@ -49,28 +56,109 @@ kvm_flag() {
 
 out=$VSWAP_CACHE/run/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$out"
-# A 1 GiB swap disk for the stock-swap tests and as vswap's physical backend.
-truncate -s 1G "$out/swap.img"
-truncate -s 1G "$out/swap2.img"
-
 accel=$(kvm_flag)
-step "booting the guest (${accel:-kvm}, $MEMORY, $CPUS cpus; logs: $out)"
-set +e
-# vng names a --disk after its path: run from $out so that the names are short.
-# The guest sees them as /dev/vda and /dev/vdb (the root is 9p).
-cd "$out"
-timeout --foreground -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
-	--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img \
-	--rwdir "$out" \
-	--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} bash $VSWAP_TOP/qemu/guest/main.sh $MODE $out $*" </dev/null 2>&1 | tee "$out/console.log"
-rc=${PIPESTATUS[0]}
-set -e
-rm -f "$out/swap.img" "$out/swap2.img"
 
-[ "$rc" = 124 ] && die "the guest timed out after ${TIMEOUT}s (logs: $out)"
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/console.log" | tail -n1 || true)
-[ -n "$summary" ] || die "the guest printed no summary (exit $rc; logs: $out)"
-if [ "$rc" != 0 ] || ! grep -q ' 0 failed' <<<"$summary"; then
-	die "guest tests failed: $summary (exit $rc; dmesg: $out/dmesg.log)"
+# Prepare the guest's module tree once, before guests can race to do it.
+if [ ! -f "$KBUILD/.virtme_mods/lib/modules/0.0.0/modules.dep" ] ||
+   [ "$KBUILD/modules.order" -nt "$KBUILD/.virtme_mods/lib/modules/0.0.0/modules.dep" ]; then
+	(cd "$KBUILD" && virtme-prep-kdir-mods) >"$out/prep-mods.log" 2>&1 ||
+		die "virtme-prep-kdir-mods failed (log: $out/prep-mods.log)"
 fi
-step "guest: $summary"
+
+# guest DIR MODE TEST...: boot one guest with two fresh 1 GiB scratch disks
+# (/dev/vda, /dev/vdb in the guest: the root is 9p) and run main.sh in it.
+guest() {
+	local dir=$1 mode=$2
+	shift 2
+	mkdir -p "$dir"
+	truncate -s 1G "$dir/swap.img"
+	truncate -s 1G "$dir/swap2.img"
+	# vng names a --disk after its path: run from $dir so that the names are short.
+	(cd "$dir" && timeout --foreground -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
+		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
+		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
+		</dev/null >"$dir/console.log" 2>&1)
+	local rc=$?
+	rm -f "$dir/swap.img" "$dir/swap2.img"
+	echo "$rc" >"$dir/rc"
+}
+
+# The tests to run, and how many guests.
+declare -a load names
+if [ "$MODE" = main ]; then
+	shards=1
+	names[0]=""
+else
+	files=()
+	if [ $# -eq 0 ]; then
+		files=("$VSWAP_TOP"/qemu/guest/tests/*.sh)
+		shards=${VSWAP_GUESTS:-2}
+	else
+		for t in "$@"; do
+			m=("$VSWAP_TOP"/qemu/guest/tests/${t%.sh}*.sh)
+			[ -f "${m[0]}" ] && [ ${#m[@]} = 1 ] || die "unknown or ambiguous test '$t'"
+			files+=("${m[0]}")
+		done
+		shards=${VSWAP_GUESTS:-1}
+	fi
+	[ "$shards" -le ${#files[@]} ] || shards=${#files[@]}
+	for ((i = 0; i < shards; i++)); do load[$i]=0; names[$i]=""; done
+	while read -r w t; do
+		best=0
+		for ((i = 1; i < shards; i++)); do
+			[ "${load[$i]}" -lt "${load[$best]}" ] && best=$i
+		done
+		load[$best]=$((load[best] + w))
+		names[$best]="${names[$best]} $t"
+	done < <(for f in "${files[@]}"; do
+			w=$(sed -n 's/^# weight: *\([0-9]*\).*/\1/p' "$f" | head -n1)
+			echo "${w:-30} $(basename "$f" .sh)"
+		 done | sort -rn)
+fi
+
+step "booting $shards guest(s) (${accel:-kvm}, $MEMORY, $CPUS cpus each; logs: $out)"
+start=$(date +%s)
+pids=()
+for ((i = 0; i < shards; i++)); do
+	[ $shards -gt 1 ] && step "guest $i:${names[$i]}"
+	# shellcheck disable=SC2086
+	guest "$out/g$i" "$MODE" ${names[$i]} &
+	pids+=($!)
+done
+if [ $shards = 1 ]; then
+	# One guest: show its console as it goes.
+	while [ ! -f "$out/g0/console.log" ]; do sleep 1; done
+	tail -n +1 -f --pid="${pids[0]}" "$out/g0/console.log" | grep -vE "$QEMU_NOISE" || true
+else
+	while kill -0 "${pids[@]}" 2>/dev/null; do
+		sleep 60
+		done_n=$(cat "$out"/g*/console.log 2>/dev/null | grep -cE '^(ok|not ok) ' || true)
+		step "guests: $done_n results so far, $(( $(date +%s) - start ))s"
+	done
+fi
+wait "${pids[@]}" || true
+
+passed=0 failed=0 skipped=0 bad=""
+for ((i = 0; i < shards; i++)); do
+	d=$out/g$i
+	if [ $shards -gt 1 ]; then
+		echo "=== guest $i:${names[$i]}"
+		grep -vE "$QEMU_NOISE" "$d/console.log" || true
+	fi
+	rc=$(cat "$d/rc" 2>/dev/null || echo 1)
+	[ "$rc" = 124 ] && bad="$bad guest $i timed out after ${TIMEOUT}s;"
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$d/console.log" | tail -n1 || true)
+	if [ -z "$summary" ]; then
+		bad="$bad guest $i printed no summary (exit $rc);"
+		continue
+	fi
+	read -r p _ f _ s _ <<<"$summary"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$rc" = 0 ] || [ "$f" != 0 ] || bad="$bad guest $i exited $rc;"
+done
+summary="$passed passed, $failed failed, $skipped skipped"
+echo "$summary"
+if [ -n "$bad" ] || [ "$failed" != 0 ]; then
+	die "guest tests failed: $summary;$bad logs: $out/g*/ ($(( $(date +%s) - start ))s)"
+fi
+step "guest: $summary ($(( $(date +%s) - start ))s)"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 25
 # The module loads with defaults, shows its debugfs state, refuses bad
 # parameters with -EINVAL and a clear log line, and unloads cleanly.
 

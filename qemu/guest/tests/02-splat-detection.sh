@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 10
 # The harness catches a splat: load the module with the test-only
 # selftest_warn=1, which raises a WARNING, and check that the same scanner that
 # judges every test finds it. The expected splat is then acknowledged so that

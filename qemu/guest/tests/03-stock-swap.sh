@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 250
 # Stock swap (a swap disk plus zswap), no vswap: the loop that later proves
 # vswap is first proven here. A process in a memcg capped at 64 MiB writes
 # 320 MiB of compressible patterns; >= 256 MiB must go through swap (zswap)

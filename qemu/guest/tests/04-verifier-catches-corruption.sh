@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 45
 # The data check can fail: the verifier's test-only --corrupt-after-swapin
 # flips one byte of a page after it came back from swap, and the run must be
 # reported as a failure with exactly one mismatched page.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 20
 # /dev/vswap0 and its life cycle: swapon with and without mkswap, the stock
 # tools' view, stray I/O answered safely, and clear errors for bad input
 # (second swapon, swapoff of an inactive device, rmmod while active).

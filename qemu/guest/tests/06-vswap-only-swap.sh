@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 255
 # vswap as the only swap: a process in a memcg whose memory.max is a quarter
 # of its working set pushes 320 MiB through vswap + zswap with 0 mismatches.
 # While the data is out, the module's counters agree with zswap's and the

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 170
 # Swap counts and life cycles: fork then COW after swap-out (swap count 2),
 # several processes at once, and processes that exit with their pages still
 # swapped out. Afterwards the vtable is empty and its leaves are freed.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 40
 # Incompressible data with no physical backend: zswap rejects every page, so
 # the pages stay resident (dirty, in the swap cache); nothing is lost, the
 # rejects are counted, and nobody is OOM-killed.

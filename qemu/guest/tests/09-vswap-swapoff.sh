@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# weight: 60
 # swapoff of /dev/vswap0 while a workload holds swapped-out pages brings them
 # all back intact; then the module unloads with nothing leaked.
 
