@@ -126,10 +126,9 @@ impl Backend {
         pr_info!("swapoff: vtable freed ({} leaves)\n", t.leaves);
     }
 
-    /// The zswap entry of slot `offset`, or 0.
-    pub(crate) fn zswap_load(t: &KTable, offset: u64) -> usize {
-        let _rcu = rcu::read_lock();
-        match t.load(offset).decode() {
+    /// The zswap entry a word names, or 0.
+    fn zswap_entry(word: Word) -> usize {
+        match word.decode() {
             Slot::Zswap(p) => p.get() as usize,
             Slot::None => 0,
             Slot::Phys(_) => {
@@ -140,20 +139,19 @@ impl Backend {
         }
     }
 
+    /// The zswap entry of slot `offset`, or 0.
+    pub(crate) fn zswap_load(t: &KTable, offset: u64) -> usize {
+        let _rcu = rcu::read_lock();
+        Self::zswap_entry(t.load(offset))
+    }
+
     /// Stores zswap entry `entry` for slot `offset`; returns the entry it replaces (or 0).
     pub(crate) fn zswap_store(t: &KTable, offset: u64, entry: usize) -> Result<usize> {
         let word = NonZeroU64::new(entry as u64)
             .and_then(|p| Word::encode(Slot::Zswap(p)).ok())
             .ok_or(EINVAL)?;
         match t.store(offset, word, rcu::read_lock) {
-            Ok(old) => Ok(match old.decode() {
-                Slot::Zswap(p) => p.get() as usize,
-                Slot::None => 0,
-                Slot::Phys(_) => {
-                    kernel::warn_on!(true);
-                    0
-                }
-            }),
+            Ok(old) => Ok(Self::zswap_entry(old)),
             Err(StoreError::NoMemory) => Err(ENOMEM),
             Err(StoreError::OutOfRange) => Err(EINVAL),
         }
@@ -162,14 +160,7 @@ impl Backend {
     /// Removes the zswap entry of slot `offset` and returns it (or 0). Never sleeps.
     pub(crate) fn zswap_erase(t: &KTable, offset: u64) -> usize {
         let _rcu = rcu::read_lock();
-        match t.erase(offset).decode() {
-            Slot::Zswap(p) => p.get() as usize,
-            Slot::None => 0,
-            Slot::Phys(_) => {
-                kernel::warn_on!(true);
-                0
-            }
-        }
+        Self::zswap_entry(t.erase(offset))
     }
 
     /// zswap rejected a folio and it stays resident.

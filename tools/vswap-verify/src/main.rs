@@ -188,25 +188,7 @@ fn run(a: &Args) -> Result<bool, String> {
         }
 
         let t = Instant::now();
-        let mut bad = 0usize;
-        let mut expect = vec![0u8; PAGE];
-        for (idx, page) in mem.chunks_exact(PAGE).enumerate() {
-            a.pattern.fill(a.seed, idx as u64, &mut expect);
-            if page != expect.as_slice() {
-                if bad < 5 {
-                    let off = page
-                        .iter()
-                        .zip(&expect)
-                        .position(|(x, y)| x != y)
-                        .unwrap_or(0);
-                    eprintln!(
-                        "vswap-verify: {}: pass {pass}: page {idx} differs at byte {off}: got {:#04x}, want {:#04x}",
-                        a.label, page[off], expect[off]
-                    );
-                }
-                bad += 1;
-            }
-        }
+        let bad = check(a, mem, |_| a.seed, &format!("pass {pass}"));
         read_s += t.elapsed().as_secs_f64();
         total_bad += bad;
         if bad != 0 {
