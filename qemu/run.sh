@@ -75,7 +75,7 @@ guest() {
 	truncate -s 1G "$dir/swap2.img"
 	# vng names a --disk after its path: run from $dir so that the names are short.
 	local rc=0
-	(cd "$dir" && timeout --foreground -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
+	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
 		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
 		</dev/null >"$dir/console.log" 2>&1) || rc=$?
