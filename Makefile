@@ -7,7 +7,7 @@
 #   make test   every test: host (cargo test) and guest (QEMU) suites
 #
 # Other targets: setup kernel module tools check host-test guest-test
-# test-one TEST=<name> test-splat clean. The kernel build lives in $(VSWAP_CACHE).
+# test-one TEST=<name> test-splat check-series clean. The kernel build lives in $(VSWAP_CACHE).
 
 VSWAP_CACHE ?= $(HOME)/.cache/vswap
 export VSWAP_CACHE
@@ -22,7 +22,7 @@ RUST_SRCS = $(wildcard rust/*.rs)
 VERIFY = tools/vswap-verify/target/release/vswap-verify
 
 .PHONY: all setup kernel module tools host-test guest-test test test-one test-splat \
-	run check fmt clean
+	run check check-series fmt clean
 
 all: module tools
 
@@ -66,6 +66,10 @@ fmt:
 
 check: kernel
 	@scripts/check.sh
+
+# Each patch of the series builds on its own (about 5 minutes).
+check-series: kernel
+	@scripts/check-series.sh
 
 clean:
 	@[ ! -d $(KDIR) ] || $(KMAKE) clean
