@@ -74,11 +74,13 @@ guest() {
 	truncate -s 1G "$dir/swap.img"
 	truncate -s 1G "$dir/swap2.img"
 	# vng names a --disk after its path: run from $dir so that the names are short.
+	# QEMU reopens its stdout, so a plain redirection to a file gets clobbered:
+	# go through a pipe.
 	local rc=0
 	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
 		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
-		</dev/null >"$dir/console.log" 2>&1) || rc=$?
+		</dev/null 2>&1 | cat >"$dir/console.log"; exit "${PIPESTATUS[0]}") || rc=$?
 	rm -f "$dir/swap.img" "$dir/swap2.img"
 	echo "$rc" >"$dir/rc"
 }
