@@ -7,6 +7,12 @@
 //! xarrays (`zswap_load`, `zswap_store`, `zswap_erase`), with the same contract: store returns
 //! the entry it replaces, erase the entry it removes, and nothing blocks.
 //!
+//! Physical backing: `alloc_phys` gives a slot a physical slot from an ordinary swap device
+//! (zswap rejected the page, or zswap writes it back), `lookup_phys` tells the swap core where
+//! to read and write, and `release_phys` hands the physical slot back when swapoff of that device
+//! moves the data to memory. A PHYS word that is replaced or erased frees its physical slot (see
+//! `phys.rs` for who hands back what).
+//!
 //! Locking: none of our own. Attach and detach are serialised by the swap core; the hooks run
 //! between them, serialised per slot by the swap core (the folio lock or the slot being freed),
 //! and the vtable is lock-free. Lookups run inside an RCU read-side critical section, which is
@@ -14,9 +20,15 @@
 
 use crate::{
     ffi::{
+        free_backing,
         AttachedTable,
         KTable,
-        KernelLeaves, //
+        KernelLeaves,
+        SwapCacheFolio, //
+    },
+    phys::{
+        displaced,
+        PhysStats, //
     },
     vtable::{
         Cluster,
@@ -26,6 +38,7 @@ use crate::{
         LEAF_SLOTS, //
     },
     word::{
+        PhysSlot,
         Slot,
         Word, //
     },
@@ -62,6 +75,8 @@ pub(crate) struct Backend {
     pub(crate) attaches: AtomicU64,
     /// Words found in the vtable at detach (a leak; must stay zero).
     pub(crate) leaked_at_detach: AtomicU64,
+    /// Physical backing counters, kept across attach and detach.
+    pub(crate) phys: PhysStats,
 }
 
 impl Backend {
@@ -76,6 +91,7 @@ impl Backend {
                 rejected_resident: AtomicU64::new(0),
                 attaches: AtomicU64::new(0),
                 leaked_at_detach: AtomicU64::new(0),
+                phys: PhysStats::new(),
             },
             GFP_KERNEL,
         )?)
@@ -126,41 +142,126 @@ impl Backend {
         pr_info!("swapoff: vtable freed ({} leaves)\n", t.leaves);
     }
 
-    /// The zswap entry a word names, or 0.
-    fn zswap_entry(word: Word) -> usize {
-        match word.decode() {
+    /// The vswap swap type, while attached.
+    fn vtype(&self) -> u8 {
+        u8::try_from(self.swap_type.load(Relaxed)).unwrap_or(u8::MAX)
+    }
+
+    /// Hands back what the old word `old` of slot `offset` named: frees its physical slot, if
+    /// any, and returns its zswap entry (or 0) for the caller to give back to zswap.
+    fn hand_back(&self, offset: u64, old: Word) -> usize {
+        let d = displaced(old.decode());
+        if let Some(p) = d.phys {
+            self.phys.released(p, free_backing(p, self.vtype(), offset));
+        }
+        d.zswap as usize
+    }
+
+    /// The zswap entry of slot `offset`, or 0 (also for a PHYS slot: a zswap miss).
+    pub(crate) fn zswap_load(t: &KTable, offset: u64) -> usize {
+        let _rcu = rcu::read_lock();
+        match t.load(offset).decode() {
             Slot::Zswap(p) => p.get() as usize,
-            Slot::None => 0,
-            Slot::Phys(_) => {
-                // No physical backend exists yet, so no PHYS word either.
-                kernel::warn_on!(true);
-                0
-            }
+            Slot::None | Slot::Phys(_) => 0,
         }
     }
 
-    /// The zswap entry of slot `offset`, or 0.
-    pub(crate) fn zswap_load(t: &KTable, offset: u64) -> usize {
-        let _rcu = rcu::read_lock();
-        Self::zswap_entry(t.load(offset))
-    }
-
-    /// Stores zswap entry `entry` for slot `offset`; returns the entry it replaces (or 0).
-    pub(crate) fn zswap_store(t: &KTable, offset: u64, entry: usize) -> Result<usize> {
-        let word = NonZeroU64::new(entry as u64)
-            .and_then(|p| Word::encode(Slot::Zswap(p)).ok())
-            .ok_or(EINVAL)?;
+    /// Stores zswap entry `entry` for slot `offset`; returns the entry it replaces (or 0). A
+    /// physical slot that backed it is freed: the page is being written out again.
+    pub(crate) fn zswap_store(&self, t: &KTable, offset: u64, entry: usize) -> Result<usize> {
+        let word = Self::zswap_word(entry)?;
         match t.store(offset, word, rcu::read_lock) {
-            Ok(old) => Ok(Self::zswap_entry(old)),
+            Ok(old) => {
+                if let Slot::Phys(_) = old.decode() {
+                    self.phys.replaced_by_zswap.fetch_add(1, Relaxed);
+                }
+                Ok(self.hand_back(offset, old))
+            }
             Err(StoreError::NoMemory) => Err(ENOMEM),
             Err(StoreError::OutOfRange) => Err(EINVAL),
         }
     }
 
-    /// Removes the zswap entry of slot `offset` and returns it (or 0). Never sleeps.
-    pub(crate) fn zswap_erase(t: &KTable, offset: u64) -> usize {
+    /// The ZSWAP word of zswap entry `entry`.
+    fn zswap_word(entry: usize) -> Result<Word> {
+        NonZeroU64::new(entry as u64)
+            .and_then(|p| Word::encode(Slot::Zswap(p)).ok())
+            .ok_or(EINVAL)
+    }
+
+    /// Forgets what slot `offset` maps to; returns its zswap entry (or 0) and frees a physical
+    /// slot that backed it. Never sleeps.
+    pub(crate) fn zswap_erase(&self, t: &KTable, offset: u64) -> usize {
+        let old = {
+            let _rcu = rcu::read_lock();
+            t.erase(offset)
+        };
+        self.hand_back(offset, old)
+    }
+
+    /// Backs slot `offset`, whose swap cache folio is `folio`, with a physical slot; returns the
+    /// zswap entry the slot mapped until now (or 0), which the caller now owns.
+    pub(crate) fn alloc_phys(
+        &self,
+        t: &KTable,
+        offset: u64,
+        folio: &SwapCacheFolio<'_>,
+    ) -> Result<usize> {
+        let old = {
+            let _rcu = rcu::read_lock();
+            t.load(offset).decode()
+        };
+        if let Slot::Phys(_) = old {
+            // Backed already: writeback raced with a swap-in that read it from disk.
+            return Err(EBUSY);
+        }
+        let p = folio.alloc_backing().inspect_err(|_| {
+            self.phys.alloc_failed(old);
+        })?;
+        let word = Word::encode(Slot::Phys(p)).map_err(|_| {
+            self.phys.released(p, free_backing(p, self.vtype(), offset));
+            self.phys.alloc_failed(old);
+            EINVAL
+        })?;
+        match t.store(offset, word, rcu::read_lock) {
+            Ok(prev) => {
+                self.phys.allocated(p, old);
+                // The folio lock keeps the slot's word: `prev` is what we loaded.
+                let d = displaced(prev.decode());
+                kernel::warn_on!(d.phys.is_some() || prev.decode() != old);
+                Ok(d.zswap as usize)
+            }
+            Err(_) => {
+                self.phys.released(p, free_backing(p, self.vtype(), offset));
+                self.phys.alloc_failed(old);
+                Err(ENOMEM)
+            }
+        }
+    }
+
+    /// The physical slot backing slot `offset`, if any.
+    pub(crate) fn lookup_phys(t: &KTable, offset: u64) -> Option<PhysSlot> {
         let _rcu = rcu::read_lock();
-        Self::zswap_entry(t.erase(offset))
+        match t.load(offset).decode() {
+            Slot::Phys(p) => Some(p),
+            Slot::None | Slot::Zswap(_) => None,
+        }
+    }
+
+    /// Swapoff of a physical device: if slot `offset` is backed by `p`, the data is now in the
+    /// slot's swap cache folio; unmap and free `p`.
+    pub(crate) fn release_phys(&self, t: &KTable, offset: u64, p: PhysSlot) -> bool {
+        let rcu_guard = rcu::read_lock();
+        if t.load(offset).decode() != Slot::Phys(p) {
+            return false;
+        }
+        // The folio lock keeps the word: the erase takes exactly the PHYS word loaded above.
+        let old = t.erase(offset);
+        kernel::warn_on!(old.decode() != Slot::Phys(p));
+        drop(rcu_guard);
+        self.hand_back(offset, old);
+        self.phys.swapoff_moved.fetch_add(1, Relaxed);
+        true
     }
 
     /// zswap rejected a folio and it stays resident.

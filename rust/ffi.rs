@@ -14,10 +14,12 @@ use crate::{
     vtable::{
         Leaf,
         Leaves, //
-    }, //
+    },
+    word::PhysSlot, //
 };
 use core::{
     ffi::c_void,
+    marker::PhantomData,
     ptr::{
         self,
         NonNull, //
@@ -43,6 +45,7 @@ use kernel::{
         Operations,
         Request, //
     },
+    error::to_result,
     prelude::*,
     sync::Arc,
     types::Opaque, //
@@ -247,6 +250,9 @@ impl Registration {
                 zswap_store: Some(zswap_store),
                 zswap_erase: Some(zswap_erase),
                 writeout_rejected: Some(writeout_rejected),
+                alloc_phys: Some(alloc_phys),
+                lookup_phys: Some(lookup_phys),
+                release_phys: Some(release_phys),
             },
             GFP_KERNEL,
         )?;
@@ -343,17 +349,18 @@ unsafe extern "C" fn zswap_store(
     entry: *mut c_void,
 ) -> *mut c_void {
     // SAFETY: A hook, called with the registered private pointer between attach and detach.
-    let table = unsafe { backend(data).table.get() };
-    let Some(t) = table else {
+    let backend = unsafe { backend(data) };
+    // SAFETY: As above.
+    let Some(t) = (unsafe { backend.table.get() }) else {
         return ENODEV.to_ptr();
     };
-    match Backend::zswap_store(t, offset as u64, entry.expose_provenance()) {
+    match backend.zswap_store(t, offset as u64, entry.expose_provenance()) {
         Ok(old) => ptr::with_exposed_provenance_mut(old),
         Err(e) => e.to_ptr(),
     }
 }
 
-/// `ops->zswap_erase`: remove and return the entry of a slot, or null. Never sleeps.
+/// `ops->zswap_erase`: forget a slot; return its zswap entry, or null. Never sleeps.
 ///
 /// # Safety
 ///
@@ -361,9 +368,11 @@ unsafe extern "C" fn zswap_store(
 /// in the context `include/linux/vswap_backend.h` documents for this operation.
 unsafe extern "C" fn zswap_erase(data: *mut c_void, offset: c_ulong) -> *mut c_void {
     // SAFETY: A hook, called with the registered private pointer between attach and detach.
-    let table = unsafe { backend(data).table.get() };
+    let backend = unsafe { backend(data) };
+    // SAFETY: As above.
+    let table = unsafe { backend.table.get() };
     table.map_or(ptr::null_mut(), |t| {
-        ptr::with_exposed_provenance_mut(Backend::zswap_erase(t, offset as u64))
+        ptr::with_exposed_provenance_mut(backend.zswap_erase(t, offset as u64))
     })
 }
 
@@ -376,4 +385,148 @@ unsafe extern "C" fn zswap_erase(data: *mut c_void, offset: c_ulong) -> *mut c_v
 unsafe extern "C" fn writeout_rejected(data: *mut c_void, _offset: c_ulong) {
     // SAFETY: Called by the swap core with the registered private pointer.
     unsafe { backend(data) }.writeout_rejected();
+}
+
+/// `ops->alloc_phys`: back a slot with a physical slot; report the zswap entry it replaced.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn alloc_phys(
+    data: *mut c_void,
+    offset: c_ulong,
+    folio: *mut bindings::folio,
+    zswap_entry: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let backend = unsafe { backend(data) };
+    // SAFETY: As above.
+    let Some(t) = (unsafe { backend.table.get() }) else {
+        return ENODEV.to_errno();
+    };
+    // SAFETY: The swap core passes the slot's locked swap cache folio, locked for the call.
+    let folio = unsafe { SwapCacheFolio::from_raw(folio) };
+    match backend.alloc_phys(t, offset as u64, &folio) {
+        Ok(old) => {
+            // SAFETY: `zswap_entry` is valid for writes, per the operation's contract.
+            unsafe { *zswap_entry = ptr::with_exposed_provenance_mut(old) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `ops->lookup_phys`: the physical slot backing a slot, or an entry whose `val` is 0.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn lookup_phys(data: *mut c_void, offset: c_ulong) -> bindings::swp_entry_t {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let table = unsafe { backend(data).table.get() };
+    table
+        .and_then(|t| Backend::lookup_phys(t, offset as u64))
+        .map_or(bindings::swp_entry_t { val: 0 }, swp_entry)
+}
+
+/// `ops->release_phys`: swapoff of a physical device moves a slot's data back to memory.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn release_phys(
+    data: *mut c_void,
+    offset: c_ulong,
+    phys: bindings::swp_entry_t,
+) -> bool {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let backend = unsafe { backend(data) };
+    // SAFETY: As above.
+    let Some(t) = (unsafe { backend.table.get() }) else {
+        return false;
+    };
+    match phys_slot(phys) {
+        Some(p) => backend.release_phys(t, offset as u64, p),
+        None => false,
+    }
+}
+
+/// First bit of the swap type in a `swp_entry_t` (`SWP_TYPE_SHIFT` in `swapops.h`).
+const SWP_TYPE_SHIFT: u32 = bindings::BITS_PER_XA_VALUE - bindings::MAX_SWAPFILES_SHIFT;
+
+/// The `swp_entry_t` of slot `offset` of swap type `ty` (`swp_entry()` in `swapops.h`).
+fn raw_swp_entry(ty: u8, offset: u64) -> bindings::swp_entry_t {
+    bindings::swp_entry_t {
+        val: (u64::from(ty) << SWP_TYPE_SHIFT | (offset & ((1u64 << SWP_TYPE_SHIFT) - 1)))
+            as c_ulong,
+    }
+}
+
+/// The `swp_entry_t` of physical slot `p`.
+fn swp_entry(p: PhysSlot) -> bindings::swp_entry_t {
+    raw_swp_entry(p.ty, p.offset)
+}
+
+/// The physical slot an entry names, if its type fits a PHYS word.
+fn phys_slot(e: bindings::swp_entry_t) -> Option<PhysSlot> {
+    let val = e.val as u64;
+    Some(PhysSlot {
+        ty: u8::try_from(val >> SWP_TYPE_SHIFT).ok()?,
+        offset: val & ((1u64 << SWP_TYPE_SHIFT) - 1),
+    })
+}
+
+/// A folio in the swap cache of the vswap device, locked by the swap core for the duration of a
+/// hook.
+///
+/// # Invariants
+///
+/// `folio` is a valid, locked, order-0 folio in the swap cache of the attached vswap device for
+/// the lifetime `'a`.
+pub(crate) struct SwapCacheFolio<'a> {
+    folio: NonNull<bindings::folio>,
+    _hook: PhantomData<&'a bindings::folio>,
+}
+
+impl SwapCacheFolio<'_> {
+    /// Wraps the folio a hook was given.
+    ///
+    /// # Safety
+    ///
+    /// `folio` is valid, locked and in the vswap device's swap cache until the hook returns.
+    unsafe fn from_raw(folio: *mut bindings::folio) -> Self {
+        // INVARIANT: By the safety requirements.
+        SwapCacheFolio {
+            // SAFETY: By the safety requirements, `folio` is valid, hence not null.
+            folio: unsafe { NonNull::new_unchecked(folio) },
+            _hook: PhantomData,
+        }
+    }
+
+    /// Allocates a physical slot on an ordinary swap device for this folio's vswap slot; the
+    /// slot's rmap entry names it. May sleep.
+    pub(crate) fn alloc_backing(&self) -> Result<PhysSlot> {
+        let mut phys = bindings::swp_entry_t { val: 0 };
+        // SAFETY: By the type invariant the folio is locked and in the vswap swap cache, and the
+        // hook runs in process context with no spinlock held (the operation's contract).
+        to_result(unsafe { bindings::vswap_backing_alloc(self.folio.as_ptr(), &mut phys) })?;
+        phys_slot(phys).ok_or_else(|| {
+            // A swap type beyond what a PHYS word holds cannot come from the kernel.
+            kernel::warn_on!(true);
+            EINVAL
+        })
+    }
+}
+
+/// Frees physical slot `p`, which backs slot `offset` of vswap type `vtype`. Never sleeps.
+///
+/// Returns whether the kernel freed it: it refuses (and warns) if the slot's rmap entry does not
+/// name that vswap slot.
+pub(crate) fn free_backing(p: PhysSlot, vtype: u8, offset: u64) -> bool {
+    // SAFETY: `vswap_backing_free` checks the rmap entry under the cluster lock before freeing,
+    // and may be called in any context but hardirq.
+    unsafe { bindings::vswap_backing_free(swp_entry(p), raw_swp_entry(vtype, offset)) }
 }

@@ -33,6 +33,7 @@ mod config;
 mod disk;
 mod ffi;
 mod header;
+mod phys;
 mod vtable;
 mod word;
 
@@ -76,7 +77,8 @@ impl State {
         let zswap = s.zswap_slots.load(Relaxed);
         let phys = s.phys_slots.load(Relaxed);
         let slots = b.nr_slots.load(Relaxed);
-        let lines: [(&str, u64); 20] = [
+        let p = &b.phys;
+        let lines: [(&str, u64); 30] = [
             ("attached", u64::from(b.swap_type.load(Relaxed) >= 0)),
             ("nr_slots", slots),
             ("slots_none", slots.saturating_sub(zswap + phys)),
@@ -97,9 +99,26 @@ impl State {
             ("io_header_writes", self.io.header_writes.load(Relaxed)),
             ("io_rejected", self.io.rejected.load(Relaxed)),
             ("config_nr_pages", self.config.nr_pages),
+            ("phys_in_use", p.total_in_use()),
+            ("phys_alloc_ok", p.alloc_ok.load(Relaxed)),
+            ("phys_alloc_failed", p.alloc_failed.load(Relaxed)),
+            ("phys_decompress_saved", p.decompress_saved.load(Relaxed)),
+            ("phys_writebacks", p.writebacks.load(Relaxed)),
+            ("phys_fallbacks", p.fallbacks.load(Relaxed)),
+            ("phys_replaced_by_zswap", p.replaced_by_zswap.load(Relaxed)),
+            ("phys_freed", p.freed.load(Relaxed)),
+            ("phys_free_mismatch", p.free_mismatch.load(Relaxed)),
+            ("phys_swapoff_moved", p.swapoff_moved.load(Relaxed)),
         ];
         for (name, value) in lines {
             writeln!(f, "{name} {value}")?;
+        }
+        // Physical slots in use per swap type, for the types that have some.
+        for (ty, c) in p.in_use.iter().enumerate() {
+            let n = c.load(Relaxed);
+            if n != 0 {
+                writeln!(f, "phys_in_use_type{ty} {n}")?;
+            }
         }
         Ok(())
     }

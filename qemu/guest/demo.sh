@@ -1,20 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
-# The main job (make run): load vswap, swap on /dev/vswap0 with zswap, push a
-# workload through it under memory pressure, and show what happened.
+# The main job (make run): load vswap, swap on /dev/vswap0 with zswap and a
+# physical disk behind it, push a workload through it under memory pressure,
+# and show what happened.
 
 vswap_on
+phys_on $SWAPDEV
 zswap_on lz4
-log "vswap loaded and swapped on: $(vswap_stat nr_slots) virtual slots, no swap file"
+log "vswap loaded and swapped on: $(vswap_stat nr_slots) virtual slots; $SWAPDEV is its physical backing"
 cg=$(memcg_new demo 192M)
+echo 8M >"$cg/memory.zswap.max"
 show_swap_state
-log "a process in a 192 MiB memcg writes 384 MiB (mixed: compressible, zero and random pages),"
-log "is forced out (random pages, which zswap rejects, stay resident) and reads it back twice:"
+log "a process in a 192 MiB memcg (memory.zswap.max 8 MiB) writes 384 MiB (mixed: compressible,"
+log "zero and random pages), is forced out and reads it back twice. zswap takes what compresses;"
+log "what it rejects, and what it writes back past memory.zswap.max, gets a physical slot on demand:"
 verify_in_memcg "$cg" --label demo --mib 384 --pattern mixed --passes 2 --pageout --reclaim \
-	--exec-after-swapout "echo '  # while out:'; tr '\n' ' ' <$VSWAP_STATS | sed 's/^/  #   /'; echo" ||
+	--exec-after-swapout "echo '  # while out:'; tr '\n' ' ' <$VSWAP_STATS | sed 's/^/  #   /'; echo; sed 's/^/  #   /' /proc/swaps" ||
 	fail "verifier: $VERIFY_OUT"
 expect_eq "mismatches" "$(field mismatched_pages)" 0
 show_swap_state
 show_vswap_stats
+log "swapoff $SWAPDEV with nothing of ours left on it, then vswap:"
 rmdir "$cg"
+swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
 zswap_off

@@ -110,9 +110,24 @@ vswap_on() {
 	insmod "$MODULE" "$@" || fail "insmod vswap $*"
 	udevadm settle 2>/dev/null
 	[ -b $VSWAP_DEV ] || fail "no $VSWAP_DEV"
-	swapon $VSWAP_DEV || fail "swapon $VSWAP_DEV"
+	# Above any physical device, which backs it (physical ones get negative priorities).
+	swapon -p 100 $VSWAP_DEV || fail "swapon $VSWAP_DEV"
 	grep -q "^$VSWAP_DEV " /proc/swaps || fail "$VSWAP_DEV not in /proc/swaps"
+	if [ -n "${VSWAP_WITH_PHYS:-}" ]; then
+		phys_on "$VSWAP_WITH_PHYS"
+		log "physical backing device: $VSWAP_WITH_PHYS"
+	fi
 }
+
+# phys_on DEV [KIB]: a physical swap device (backing for vswap), KIB long if given.
+phys_on() {
+	[ -b "$1" ] || fail "no disk $1"
+	mkswap -q "$1" ${2:-} >/dev/null || fail "mkswap $1 ${2:-}"
+	swapon "$1" || fail "swapon $1"
+}
+
+# swaps_used DEV: the Used column of DEV in /proc/swaps (KiB).
+swaps_used() { awk -v d="$1" '$1 == d { print $4 }' /proc/swaps; }
 
 # vswap_off: swapoff and rmmod; the vtable must be empty and nothing leaked.
 vswap_off() {
@@ -122,6 +137,12 @@ vswap_off() {
 	expect_eq "vtable words leaked at detach" "$(vswap_stat leaked_at_detach)" 0
 	expect_eq "zswap slots after swapoff" "$(vswap_stat slots_zswap)" 0
 	expect_eq "leaves after swapoff" "$(vswap_stat leaves)" 0
+	expect_eq "physical slots after swapoff" "$(vswap_stat phys_in_use)" 0
+	expect_eq "physical frees refused (rmap mismatch)" "$(vswap_stat phys_free_mismatch)" 0
+	if [ -n "${VSWAP_WITH_PHYS:-}" ]; then
+		expect_eq "$VSWAP_WITH_PHYS used after vswap swapoff" "$(swaps_used "$VSWAP_WITH_PHYS")" 0
+		swapoff "$VSWAP_WITH_PHYS" || fail "swapoff $VSWAP_WITH_PHYS"
+	fi
 	rmmod vswap || fail "rmmod vswap"
 }
 

@@ -15,6 +15,8 @@ extern crate std;
 mod config;
 #[path = "../../header.rs"]
 mod header;
+#[path = "../../phys.rs"]
+mod phys;
 #[path = "../../vtable.rs"]
 mod vtable;
 #[path = "../../word.rs"]
@@ -24,6 +26,8 @@ mod word;
 mod config_tests;
 #[cfg(test)]
 mod header_tests;
+#[cfg(test)]
+mod phys_tests;
 #[cfg(test)]
 mod rng;
 #[cfg(test)]

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+# weight: 60
+# An I/O error on the physical device: a device-mapper table over $SWAPDEV2
+# whose middle turns into an "error" target after the data is written. A
+# process whose pages sit there gets what stock swap gives on a read error:
+# "Read-error on swap-device" in the log and SIGBUS at the fault. Another
+# process's pages elsewhere on the device read back intact, and the kernel
+# does not crash or warn.
+
+command -v dmsetup >/dev/null || skip "no dmsetup"
+SECTORS=$(blockdev --getsz $SWAPDEV2)
+ERR_START=$((8 << 11)) ERR_LEN=$((4 << 11))     # 8 MiB .. 12 MiB
+linear="0 $SECTORS linear $SWAPDEV2 0"
+broken="0 $ERR_START linear $SWAPDEV2 0
+$ERR_START $ERR_LEN error
+$((ERR_START + ERR_LEN)) $((SECTORS - ERR_START - ERR_LEN)) linear $SWAPDEV2 $((ERR_START + ERR_LEN))"
+dmsetup create vswap-err --table "$linear" || fail "dmsetup create"
+DM=/dev/mapper/vswap-err
+udevadm settle 2>/dev/null
+
+vswap_on
+phys_on $DM
+zswap_on lz4
+cg=$(memcg_new verr 512M)
+mark=$(dmesg_mark)
+# Process A: 16 MiB, the first 4096 physical slots (one CPU: one cluster at a
+# time, in order). While A is out, process B puts 16 MiB after it, the table
+# breaks under A, B reads back, exits; then A reads back.
+inner="taskset -c 0 $VERIFY --label io-error-B --mib 16 --pattern random --seed 142 --pageout \
+	--min-swapped-pct 95 --exec-after-swapout 'printf \"%s\n\" \"$broken\" | dmsetup reload vswap-err && dmsetup resume vswap-err'"
+in_memcg "$cg" taskset -c 0 "$VERIFY" --label io-error-A --mib 16 --pattern random --seed 141 \
+	--pageout --min-swapped-pct 95 --exec-after-swapout "$inner >$OUT/io_error_B; echo rc=\$? >>$OUT/io_error_B" \
+	>$OUT/io_error_A 2>&1
+rc=$?
+sed 's/^/  A: /' $OUT/io_error_A; sed 's/^/  B: /' $OUT/io_error_B
+grep -q "rc=0" $OUT/io_error_B || fail "process B (pages outside the bad area) did not read back intact"
+grep -q "mismatched_pages=0 " $OUT/io_error_B || fail "process B mismatches"
+expect_eq "process A exit status (SIGBUS = 128 + 7)" "$rc" 135
+dmesg_since "$mark" | grep -q "Read-error on swap-device" || fail "no 'Read-error on swap-device' in dmesg"
+log "dmesg: $(dmesg_since "$mark" | grep -m1 'Read-error on swap-device')"
+expect_eq "physical slots after both exited" "$(vswap_stat phys_in_use)" 0
+show_vswap_stats
+rmdir "$cg"
+swapoff $DM || fail "swapoff $DM"
+dmsetup remove vswap-err || fail "dmsetup remove"
+vswap_off
+zswap_off

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tests of the physical backing transitions and accounting (`rust/phys.rs`).
+
+use crate::phys::*;
+use crate::rng::Rng;
+use crate::word::*;
+use core::num::NonZeroU64;
+use core::sync::atomic::Ordering::Relaxed;
+use std::vec::Vec;
+
+fn zswap(ptr: u64) -> Slot {
+    Slot::Zswap(NonZeroU64::new(ptr).expect("test pointers are non-zero"))
+}
+
+fn p(ty: u8, offset: u64) -> PhysSlot {
+    PhysSlot { ty, offset }
+}
+
+#[test]
+fn displaced_hands_back_what_the_word_named() {
+    assert_eq!(displaced(Slot::None), Displaced::default());
+    assert_eq!(
+        displaced(zswap(0xffff_8880_1234_5678)),
+        Displaced {
+            zswap: 0xffff_8880_1234_5678,
+            phys: None
+        }
+    );
+    assert_eq!(
+        displaced(Slot::Phys(p(3, 77))),
+        Displaced {
+            zswap: 0,
+            phys: Some(p(3, 77))
+        }
+    );
+}
+
+#[test]
+fn allocation_counts_writebacks_and_fallbacks() {
+    let s = PhysStats::new();
+    s.allocated(p(1, 10), zswap(0x1000));
+    s.allocated(p(1, 11), Slot::None);
+    s.allocated(p(2, 5), Slot::None);
+    assert_eq!(s.alloc_ok.load(Relaxed), 3);
+    assert_eq!(s.writebacks.load(Relaxed), 1);
+    assert_eq!(s.fallbacks.load(Relaxed), 2);
+    assert_eq!(s.in_use[1].load(Relaxed), 2);
+    assert_eq!(s.in_use[2].load(Relaxed), 1);
+    assert_eq!(s.total_in_use(), 3);
+}
+
+#[test]
+fn failed_writeback_allocation_saves_a_decompression() {
+    let s = PhysStats::new();
+    s.alloc_failed(zswap(0x2000));
+    s.alloc_failed(Slot::None);
+    assert_eq!(s.alloc_failed.load(Relaxed), 2);
+    assert_eq!(
+        s.decompress_saved.load(Relaxed),
+        1,
+        "only the writeback one"
+    );
+    assert_eq!(s.total_in_use(), 0);
+}
+
+#[test]
+fn refused_free_is_a_mismatch_not_a_free() {
+    let s = PhysStats::new();
+    s.allocated(p(4, 9), Slot::None);
+    s.released(p(4, 9), false);
+    assert_eq!(s.free_mismatch.load(Relaxed), 1);
+    assert_eq!(s.freed.load(Relaxed), 0);
+    assert_eq!(s.in_use[4].load(Relaxed), 1, "a refused slot stays counted");
+    s.released(p(4, 9), true);
+    assert_eq!(s.freed.load(Relaxed), 1);
+    assert_eq!(s.total_in_use(), 0);
+}
+
+/// A model of one device's slots: every PHYS word displaced is freed exactly once, whatever the
+/// order of stores, erases and allocations.
+#[test]
+fn every_physical_slot_is_freed_exactly_once() {
+    let s = PhysStats::new();
+    let mut rng = Rng::new(7);
+    let mut words: Vec<Slot> = std::vec![Slot::None; 64];
+    let mut next_phys = 1u64;
+    let mut live: Vec<PhysSlot> = Vec::new();
+    let mut freed: Vec<PhysSlot> = Vec::new();
+    for _ in 0..10_000 {
+        let i = (rng.next() % 64) as usize;
+        let new = match rng.next() % 3 {
+            0 => Slot::None,
+            1 => zswap(0x1000 * (1 + rng.next() % 1000)),
+            _ => {
+                let ph = p((next_phys % 3) as u8, next_phys);
+                next_phys += 1;
+                s.allocated(ph, words[i]);
+                live.push(ph);
+                Slot::Phys(ph)
+            }
+        };
+        let old = core::mem::replace(&mut words[i], new);
+        if let Some(ph) = displaced(old).phys {
+            assert!(!freed.contains(&ph), "{ph:?} freed twice");
+            live.retain(|x| *x != ph);
+            freed.push(ph);
+            s.released(ph, true);
+        }
+    }
+    for w in words.iter_mut() {
+        if let Some(ph) = displaced(core::mem::replace(w, Slot::None)).phys {
+            assert!(!freed.contains(&ph), "{ph:?} freed twice");
+            live.retain(|x| *x != ph);
+            s.released(ph, true);
+        }
+    }
+    assert!(live.is_empty(), "leaked: {live:?}");
+    assert_eq!(s.total_in_use(), 0);
+    assert_eq!(s.alloc_ok.load(Relaxed), s.freed.load(Relaxed));
+}
+
+#[test]
+fn new_stats_are_zero() {
+    let s = PhysStats::new();
+    for c in [
+        &s.alloc_ok,
+        &s.alloc_failed,
+        &s.decompress_saved,
+        &s.writebacks,
+        &s.fallbacks,
+        &s.replaced_by_zswap,
+        &s.freed,
+        &s.free_mismatch,
+        &s.swapoff_moved,
+    ] {
+        assert_eq!(c.load(Relaxed), 0);
+    }
+    assert_eq!(s.in_use.len(), NR_TYPES);
+    assert_eq!(s.total_in_use(), 0);
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Physical backing: what each change of a vtable word owes the kernel, and its accounting.
+//!
+//! A virtual slot's word goes NONE -> ZSWAP -> PHYS and back (see `word.rs`). Whenever a word is
+//! replaced, what the old word named must be handed back exactly once: a zswap entry to zswap
+//! (which frees it), a physical slot to the swap allocator. [`displaced`] says which, for every
+//! old word; the callers then do it. Because every change is one atomic exchange on the word,
+//! exactly one caller sees a given old word, so each physical slot is released exactly once.
+//!
+//! | operation                  | old NONE | old ZSWAP(e)          | old PHYS(p)              |
+//! |----------------------------|----------|-----------------------|--------------------------|
+//! | `zswap_store(e')`          | -        | return e to zswap     | free p (stale backing)   |
+//! | `zswap_erase` / slot freed | -        | return e to zswap     | free p                   |
+//! | `alloc_phys` -> PHYS(p')   | -        | return e (writeback)  | refused, nothing changes |
+//! | `release_phys(p)` (swapoff)| refused  | refused               | free p if it is p        |
+//!
+//! [`PhysStats`] counts physical slots per swap type and what happened to them. This file is
+//! plain `core` Rust, compiled into the module and into the host test crate under `rust/host/`.
+
+use crate::word::{
+    PhysSlot,
+    Slot,
+    PHYS_TYPE_MAX, //
+};
+use core::sync::atomic::{
+    AtomicU64,
+    Ordering::Relaxed, //
+};
+
+/// What the old word of a slot leaves to be handed back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Displaced {
+    /// The zswap entry (its address) to give back to zswap, or 0.
+    pub(crate) zswap: u64,
+    /// The physical slot to free, if any.
+    pub(crate) phys: Option<PhysSlot>,
+}
+
+/// What replacing or erasing a word that decoded to `old` leaves to hand back.
+pub(crate) fn displaced(old: Slot) -> Displaced {
+    match old {
+        Slot::None => Displaced::default(),
+        Slot::Zswap(e) => Displaced {
+            zswap: e.get(),
+            phys: None,
+        },
+        Slot::Phys(p) => Displaced {
+            zswap: 0,
+            phys: Some(p),
+        },
+    }
+}
+
+/// Number of swap types a PHYS word can name.
+pub(crate) const NR_TYPES: usize = PHYS_TYPE_MAX as usize + 1;
+
+/// Counters of physical backing; kept across attach and detach.
+pub(crate) struct PhysStats {
+    /// Physical slots in use, per swap type (gauges).
+    pub(crate) in_use: [AtomicU64; NR_TYPES],
+    /// Physical slots allocated.
+    pub(crate) alloc_ok: AtomicU64,
+    /// Allocations that failed (no physical space, or no memory for the word).
+    pub(crate) alloc_failed: AtomicU64,
+    /// Of those, allocations for zswap writeback: each one a decompression not spent.
+    pub(crate) decompress_saved: AtomicU64,
+    /// Slots that went from ZSWAP to PHYS (zswap writeback).
+    pub(crate) writebacks: AtomicU64,
+    /// Slots that went from NONE to PHYS (zswap rejected the page).
+    pub(crate) fallbacks: AtomicU64,
+    /// PHYS words replaced by a zswap store: the page was written out again, or a writeback
+    /// was undone (decompression failed).
+    pub(crate) replaced_by_zswap: AtomicU64,
+    /// Physical slots freed.
+    pub(crate) freed: AtomicU64,
+    /// Frees the kernel refused because the slot's rmap named another owner (a leak, not a
+    /// double free; must stay zero).
+    pub(crate) free_mismatch: AtomicU64,
+    /// Slots moved off a physical device by its swapoff (rmap walk).
+    pub(crate) swapoff_moved: AtomicU64,
+}
+
+impl PhysStats {
+    /// All zero.
+    pub(crate) const fn new() -> Self {
+        PhysStats {
+            in_use: [const { AtomicU64::new(0) }; NR_TYPES],
+            alloc_ok: AtomicU64::new(0),
+            alloc_failed: AtomicU64::new(0),
+            decompress_saved: AtomicU64::new(0),
+            writebacks: AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
+            replaced_by_zswap: AtomicU64::new(0),
+            freed: AtomicU64::new(0),
+            free_mismatch: AtomicU64::new(0),
+            swapoff_moved: AtomicU64::new(0),
+        }
+    }
+
+    /// `p` was allocated for a slot whose word was `old`.
+    pub(crate) fn allocated(&self, p: PhysSlot, old: Slot) {
+        self.alloc_ok.fetch_add(1, Relaxed);
+        if let Some(c) = self.in_use.get(usize::from(p.ty)) {
+            c.fetch_add(1, Relaxed);
+        }
+        match old {
+            Slot::Zswap(_) => self.writebacks.fetch_add(1, Relaxed),
+            _ => self.fallbacks.fetch_add(1, Relaxed),
+        };
+    }
+
+    /// No physical slot could be allocated for a slot whose word was `old`.
+    pub(crate) fn alloc_failed(&self, old: Slot) {
+        self.alloc_failed.fetch_add(1, Relaxed);
+        if let Slot::Zswap(_) = old {
+            self.decompress_saved.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// `p` was handed back to the kernel; `freed` says whether the kernel freed it.
+    pub(crate) fn released(&self, p: PhysSlot, freed: bool) {
+        if !freed {
+            self.free_mismatch.fetch_add(1, Relaxed);
+            return;
+        }
+        self.freed.fetch_add(1, Relaxed);
+        if let Some(c) = self.in_use.get(usize::from(p.ty)) {
+            c.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// Physical slots in use on all devices.
+    pub(crate) fn total_in_use(&self) -> u64 {
+        self.in_use.iter().map(|c| c.load(Relaxed)).sum()
+    }
+}
