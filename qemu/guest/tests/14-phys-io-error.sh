@@ -25,9 +25,10 @@ cg=$(memcg_new verr 512M)
 mark=$(dmesg_mark)
 # Process A: 16 MiB, the first 4096 physical slots (one CPU: one cluster at a
 # time, in order). While A is out, process B puts 16 MiB after it, the table
-# breaks under A, B reads back, exits; then A reads back.
+# breaks under A, memory.reclaim drops the clean swap cache copies (so that
+# reads go to the disk), B reads back, exits; then A reads back.
 inner="taskset -c 0 $VERIFY --label io-error-B --mib 16 --pattern random --seed 142 --pageout \
-	--min-swapped-pct 95 --exec-after-swapout 'printf \"%s\n\" \"$broken\" | dmsetup reload vswap-err && dmsetup resume vswap-err'"
+	--min-swapped-pct 95 --exec-after-swapout 'printf \"%s\n\" \"$broken\" | dmsetup reload vswap-err && dmsetup resume vswap-err && { echo 512M >$cg/memory.reclaim 2>/dev/null; true; }'"
 in_memcg "$cg" taskset -c 0 "$VERIFY" --label io-error-A --mib 16 --pattern random --seed 141 \
 	--pageout --min-swapped-pct 95 --exec-after-swapout "$inner >$OUT/io_error_B; echo rc=\$? >>$OUT/io_error_B" \
 	>$OUT/io_error_A 2>&1
