@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 90
+# weight: 70
 # zswap writeback to physical backing: with memory.zswap.max far below what
 # the process pushes out, zswap writes its oldest vswap entries back: each one
 # gets a physical slot before it is decompressed (ZSWAP -> PHYS), zswpwb

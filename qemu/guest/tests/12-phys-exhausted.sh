@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 90
+# weight: 55
 # Physical space runs out: a 4 MiB physical device fills, zswap writeback
 # attempts then fail at the allocation, before any decompression (counted in
 # phys_decompress_saved), pages zswap cannot take stay resident, nothing is

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 150
+# weight: 95
 # swapoff of a physical device that backs vswap slots: its Pointer entries
 # lead straight to the vswap slots, so the data moves into the swap cache
 # without a page-table walk; all of it reads back intact. Timed against the

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 60
-# An I/O error on the physical device: a device-mapper table over $SWAPDEV2
+# weight: 65
+# I/O errors on the physical device: a device-mapper table over $SWAPDEV2
 # whose middle turns into an "error" target after the data is written. A
 # process whose pages sit there gets what stock swap gives on a read error:
 # "Read-error on swap-device" in the log and SIGBUS at the fault. Another
 # process's pages elsewhere on the device read back intact, and the kernel
-# does not crash or warn.
+# does not crash or warn. Then writes into the bad area: "Write-error on
+# swap-device", the pages stay in memory, dirty, and read back intact.
 
 command -v dmsetup >/dev/null || skip "no dmsetup"
 SECTORS=$(blockdev --getsz $SWAPDEV2)
@@ -40,6 +41,17 @@ expect_eq "process A exit status (SIGBUS = 128 + 7)" "$rc" 135
 dmesg_since "$mark" | grep -q "Read-error on swap-device" || fail "no 'Read-error on swap-device' in dmesg"
 log "dmesg: $(dmesg_since "$mark" | grep -m1 'Read-error on swap-device')"
 expect_eq "physical slots after both exited" "$(vswap_stat phys_in_use)" 0
+
+# Process C: everything past 8 MiB is bad now, where its pages will go.
+printf '%s\n' "0 $ERR_START linear $SWAPDEV2 0" "$ERR_START $((SECTORS - ERR_START)) error" |
+	dmsetup reload vswap-err && dmsetup resume vswap-err || fail "dmsetup reload"
+mark=$(dmesg_mark)
+verify_in_memcg "$cg" --label io-error-C --mib 16 --pattern random --seed 143 --pageout ||
+	fail "verifier: $VERIFY_OUT"
+expect_eq "process C mismatches (write errors)" "$(field mismatched_pages)" 0
+dmesg_since "$mark" | grep -q "Write-error on swap-device" || fail "no 'Write-error on swap-device' in dmesg"
+log "dmesg: $(dmesg_since "$mark" | grep -c 'Write-error on swap-device') write errors, e.g. $(dmesg_since "$mark" | grep -m1 'Write-error on swap-device')"
+expect_eq "physical slots after C exited" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
 rmdir "$cg"
 swapoff $DM || fail "swapoff $DM"

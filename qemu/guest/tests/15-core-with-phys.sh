@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 150
+# weight: 240
 # The vswap core tests again, with a physical backing device swapped on
 # below /dev/vswap0: the device, fork/COW/parallel/exit, and swapoff of
 # /dev/vswap0 itself while pages live on zswap and on disk.
