@@ -12,8 +12,22 @@ cg=$(memcg_new vfull 512M)
 # lz4 packs the compressible pages of "mixed" into ~50 bytes: 32 KiB is ~600.
 echo 32K >"$cg/memory.zswap.max"
 s0=$(vswap_stat phys_decompress_saved) r0=$(vswap_stat zswap_rejected_resident)
+# Once the device is full, the zswap shrinker must stand down: memory.reclaim
+# with the shrinker on makes no writeback attempt (reject_reclaim_fail and
+# written_back_pages do not move). memory.zswap.max is lifted meanwhile, so
+# that zswap_store() does not try writeback itself.
+shrinker_idle='
+	z() { cat '"$DBG"'/zswap/$1; }
+	f=$(z reject_reclaim_fail) w=$(z written_back_pages)
+	echo max >'"$cg"'/memory.zswap.max
+	echo 1 >/sys/module/zswap/parameters/shrinker_enabled
+	echo 16M >'"$cg"'/memory.reclaim 2>/dev/null
+	echo 0 >/sys/module/zswap/parameters/shrinker_enabled
+	echo 32K >'"$cg"'/memory.zswap.max
+	echo "  # shrinker with the physical device full: writeback attempts +$(( $(z reject_reclaim_fail) + $(z written_back_pages) - f - w ))"
+	[ "$(z reject_reclaim_fail)" = "$f" ] && [ "$(z written_back_pages)" = "$w" ]'
 verify_in_memcg "$cg" --label exhausted --mib 48 --pattern mixed --seed 121 \
-	--pageout --passes 2 || fail "verifier: $VERIFY_OUT"
+	--pageout --passes 2 --exec-after-swapout "$shrinker_idle" || fail "verifier: $VERIFY_OUT"
 expect_eq "mismatches" "$(field mismatched_pages)" 0
 show_vswap_stats
 log "zswap: $(cd $DBG/zswap && grep -H . written_back_pages reject_reclaim_fail pool_limit_hit reject_compress_poor stored_pages 2>/dev/null | tr '\n' ' ')"
