@@ -147,12 +147,17 @@ impl Backend {
         u8::try_from(self.swap_type.load(Relaxed)).unwrap_or(u8::MAX)
     }
 
+    /// Frees physical slot `p`, which backed slot `offset`, and counts it.
+    fn free_phys(&self, p: PhysSlot, offset: u64) {
+        self.phys.released(p, free_backing(p, self.vtype(), offset));
+    }
+
     /// Hands back what the old word `old` of slot `offset` named: frees its physical slot, if
     /// any, and returns its zswap entry (or 0) for the caller to give back to zswap.
     fn hand_back(&self, offset: u64, old: Word) -> usize {
         let d = displaced(old.decode());
         if let Some(p) = d.phys {
-            self.phys.released(p, free_backing(p, self.vtype(), offset));
+            self.free_phys(p, offset);
         }
         d.zswap as usize
     }
@@ -218,12 +223,10 @@ impl Backend {
         let p = folio.alloc_backing().inspect_err(|_| {
             self.phys.alloc_failed(old);
         })?;
-        let word = Word::encode(Slot::Phys(p)).map_err(|_| {
-            self.phys.released(p, free_backing(p, self.vtype(), offset));
-            self.phys.alloc_failed(old);
-            EINVAL
-        })?;
-        match t.store(offset, word, rcu::read_lock) {
+        let stored = Word::encode(Slot::Phys(p))
+            .map_err(|_| EINVAL)
+            .and_then(|word| t.store(offset, word, rcu::read_lock).map_err(|_| ENOMEM));
+        match stored {
             Ok(prev) => {
                 self.phys.allocated(p, old);
                 // The folio lock keeps the slot's word: `prev` is what we loaded.
@@ -231,10 +234,11 @@ impl Backend {
                 kernel::warn_on!(d.phys.is_some() || prev.decode() != old);
                 Ok(d.zswap as usize)
             }
-            Err(_) => {
-                self.phys.released(p, free_backing(p, self.vtype(), offset));
+            Err(e) => {
+                // The slot keeps its word: give the physical slot back.
+                self.free_phys(p, offset);
                 self.phys.alloc_failed(old);
-                Err(ENOMEM)
+                Err(e)
             }
         }
     }
