@@ -146,6 +146,22 @@ vswap_off() {
 	rmmod vswap || fail "rmmod vswap"
 }
 
+# release_swap_cache CG: once the processes of CG have exited, drop the swap
+# cache folios they left behind. As on any swap device, a slot whose last
+# page-table reference goes while its folio is locked (written out or read
+# in at that moment) is not freed at exit but when reclaim drops the folio
+# (__try_to_reclaim_swap() only trylocks). Reclaiming CG drops those folios,
+# so a slot still in use afterwards is a real leak.
+release_swap_cache() {
+	local cg=$1 cached
+	cached=$(awk '$1 == "swapcached" { print $2 }' "$cg/memory.stat")
+	[ "${cached:-0}" -gt 0 ] || return 0
+	# EAGAIN when less than asked could be reclaimed: expected here.
+	echo "$((cached + 1048576))" >"$cg/memory.reclaim" 2>/dev/null || true
+	log "swap cache left in $(basename "$cg") after exit: $cached bytes," \
+		"$(awk '$1 == "swapcached" { print $2 }' "$cg/memory.stat") after memory.reclaim"
+}
+
 show_vswap_stats() {
 	log "vswap stats: $(tr '\n' ' ' <"$VSWAP_STATS")"
 }

@@ -25,6 +25,7 @@ done
 verify_in_memcg "$cg" --label exit-while-out --mib 64 --pattern compressible --seed 50 \
 	--pageout --exit-after-swapout || fail "exit while out: $VERIFY_OUT"
 expect_ge "pages out at exit" "$(field swapped_pages)" $((32 * 256))
+release_swap_cache "$cg"
 show_vswap_stats
 expect_eq "zswap slots once every process is gone" "$(vswap_stat slots_zswap)" 0
 expect_eq "leaves once every process is gone" "$(vswap_stat leaves)" 0

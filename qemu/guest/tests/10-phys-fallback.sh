@@ -27,6 +27,7 @@ expect_ge "fallback allocations" "$pages" $((48 * 256 * 9 / 10))
 expect_ge "pswpout" $(( $(vmstat pswpout) - p0 )) $((48 * 256 * 9 / 10))
 expect_ge "pswpin (read back from disk)" $(( $(vmstat pswpin) - i0 )) $((48 * 256 * 9 / 10))
 expect_eq "pages in zswap" "$(vswap_stat slots_zswap)" 0
+release_swap_cache "$cg"
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
 expect_eq "$SWAPDEV used after exit" "$(swaps_used $SWAPDEV)" 0
 show_vswap_stats

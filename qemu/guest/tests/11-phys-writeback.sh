@@ -36,6 +36,7 @@ expect_ge "zswpwb" "$wb" 4000
 expect_ge "pswpin (written-back pages read from disk)" $(( $(vmstat pswpin) - i0 )) 1000
 expect_ge "ZSWAP->PHYS writebacks" "$w" "$wb"
 expect_eq "decompressions saved (none needed: space was there)" "$(vswap_stat phys_decompress_saved)" 0
+release_swap_cache "$cg"
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
 rmdir "$cg"

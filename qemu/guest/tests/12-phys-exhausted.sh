@@ -48,6 +48,7 @@ verify_in_memcg "$cg" --label second-device --mib 48 --pattern mixed --seed 122 
 	--pageout --exec-after-swapout "$check_second" || fail "verifier: $VERIFY_OUT"
 expect_eq "mismatches" "$(field mismatched_pages)" 0
 log "physical slots allocated once $SWAPDEV2 was on: $(( $(vswap_stat phys_alloc_ok) - f0 ))"
+release_swap_cache "$cg"
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
 rmdir "$cg"

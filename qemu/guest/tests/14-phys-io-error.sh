@@ -40,6 +40,7 @@ grep -q "mismatched_pages=0 " $OUT/io_error_B || fail "process B mismatches"
 expect_eq "process A exit status (SIGBUS = 128 + 7)" "$rc" 135
 dmesg_since "$mark" | grep -q "Read-error on swap-device" || fail "no 'Read-error on swap-device' in dmesg"
 log "dmesg: $(dmesg_since "$mark" | grep -m1 'Read-error on swap-device')"
+release_swap_cache "$cg"
 expect_eq "physical slots after both exited" "$(vswap_stat phys_in_use)" 0
 
 # Process C: everything past 8 MiB is bad now, where its pages will go.
@@ -51,6 +52,7 @@ verify_in_memcg "$cg" --label io-error-C --mib 16 --pattern random --seed 143 --
 expect_eq "process C mismatches (write errors)" "$(field mismatched_pages)" 0
 dmesg_since "$mark" | grep -q "Write-error on swap-device" || fail "no 'Write-error on swap-device' in dmesg"
 log "dmesg: $(dmesg_since "$mark" | grep -c 'Write-error on swap-device') write errors, e.g. $(dmesg_since "$mark" | grep -m1 'Write-error on swap-device')"
+release_swap_cache "$cg"
 expect_eq "physical slots after C exited" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
 rmdir "$cg"
