@@ -10,8 +10,8 @@
 //! Physical backing: `alloc_phys` gives a slot a physical slot from an ordinary swap device
 //! (zswap rejected the page, or zswap writes it back), `lookup_phys` tells the swap core where
 //! to read and write, and `release_phys` hands the physical slot back when swapoff of that device
-//! moves the data to memory. A PHYS word that is replaced or erased frees its physical slot (see
-//! `phys.rs` for who hands back what).
+//! moves the data to memory (or marks the slot LOST when that read failed). A PHYS word that is
+//! replaced or erased frees its physical slot (see `phys.rs` for who hands back what).
 //!
 //! Locking: none of our own. Attach and detach are serialised by the swap core; the hooks run
 //! between them, serialised per slot by the swap core (the folio lock or the slot being freed),
@@ -167,7 +167,7 @@ impl Backend {
         let _rcu = rcu::read_lock();
         match t.load(offset).decode() {
             Slot::Zswap(p) => p.get() as usize,
-            Slot::None | Slot::Phys(_) => 0,
+            Slot::None | Slot::Phys(_) | Slot::Lost => 0,
         }
     }
 
@@ -244,27 +244,53 @@ impl Backend {
     }
 
     /// The physical slot backing slot `offset`, if any.
+    ///
+    /// The swap core asks only for a slot that zswap does not hold and that is not zero-filled:
+    /// it is PHYS, or LOST. Anything else is a bug, reported here; the read fails either way.
     pub(crate) fn lookup_phys(t: &KTable, offset: u64) -> Option<PhysSlot> {
         let _rcu = rcu::read_lock();
         match t.load(offset).decode() {
             Slot::Phys(p) => Some(p),
-            Slot::None | Slot::Zswap(_) => None,
+            Slot::Lost => None,
+            Slot::None | Slot::Zswap(_) => {
+                kernel::warn_on!(true);
+                None
+            }
         }
     }
 
-    /// Swapoff of a physical device: if slot `offset` is backed by `p`, the data is now in the
-    /// slot's swap cache folio; unmap and free `p`.
-    pub(crate) fn release_phys(&self, t: &KTable, offset: u64, p: PhysSlot) -> bool {
-        let rcu_guard = rcu::read_lock();
-        if t.load(offset).decode() != Slot::Phys(p) {
+    /// Swapoff of a physical device: if slot `offset` is backed by `p`, unmap and free `p`.
+    ///
+    /// The data is now in the slot's swap cache folio, unless reading it failed (`lost`): then
+    /// the slot becomes LOST, and reads of it fail from now on, as a stock swapoff poisons the
+    /// page table entry of a page it cannot read.
+    pub(crate) fn release_phys(&self, t: &KTable, offset: u64, p: PhysSlot, lost: bool) -> bool {
+        let Ok(phys) = Word::encode(Slot::Phys(p)) else {
+            return false;
+        };
+        let released = {
+            let _rcu = rcu::read_lock();
+            if lost {
+                t.replace(offset, phys, Word::LOST)
+            } else if t.load(offset) == phys {
+                // The folio lock keeps the word: the erase takes exactly the PHYS word above.
+                let old = t.erase(offset);
+                kernel::warn_on!(old != phys);
+                old == phys
+            } else {
+                false
+            }
+        };
+        if !released {
             return false;
         }
-        // The folio lock keeps the word: the erase takes exactly the PHYS word loaded above.
-        let old = t.erase(offset);
-        kernel::warn_on!(old.decode() != Slot::Phys(p));
-        drop(rcu_guard);
-        self.hand_back(offset, old);
-        self.phys.swapoff_moved.fetch_add(1, Relaxed);
+        self.free_phys(p, offset);
+        let counter = if lost {
+            &self.phys.swapoff_lost
+        } else {
+            &self.phys.swapoff_moved
+        };
+        counter.fetch_add(1, Relaxed);
         true
     }
 

@@ -441,6 +441,7 @@ unsafe extern "C" fn release_phys(
     data: *mut c_void,
     offset: c_ulong,
     phys: bindings::swp_entry_t,
+    lost: bool,
 ) -> bool {
     // SAFETY: A hook, called with the registered private pointer between attach and detach.
     let backend = unsafe { backend(data) };
@@ -449,7 +450,7 @@ unsafe extern "C" fn release_phys(
         return false;
     };
     match phys_slot(phys) {
-        Some(p) => backend.release_phys(t, offset as u64, p),
+        Some(p) => backend.release_phys(t, offset as u64, p, lost),
         None => false,
     }
 }

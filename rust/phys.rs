@@ -8,12 +8,14 @@
 //! old word; the callers then do it. Because every change is one atomic exchange on the word,
 //! exactly one caller sees a given old word, so each physical slot is released exactly once.
 //!
-//! | operation                  | old NONE | old ZSWAP(e)          | old PHYS(p)              |
-//! |----------------------------|----------|-----------------------|--------------------------|
-//! | `zswap_store(e')`          | -        | return e to zswap     | free p (stale backing)   |
-//! | `zswap_erase` / slot freed | -        | return e to zswap     | free p                   |
-//! | `alloc_phys` -> PHYS(p')   | -        | return e (writeback)  | refused, nothing changes |
-//! | `release_phys(p)` (swapoff)| refused  | refused               | free p if it is p        |
+//! | operation                  | old NONE or LOST | old ZSWAP(e)         | old PHYS(p)              |
+//! |----------------------------|------------------|----------------------|--------------------------|
+//! | `zswap_store(e')`          | -                | return e to zswap    | free p (stale backing)   |
+//! | `zswap_erase` / slot freed | -                | return e to zswap    | free p                   |
+//! | `alloc_phys` -> PHYS(p')   | -                | return e (writeback) | refused, nothing changes |
+//! | `release_phys(p)` (swapoff)| refused          | refused              | free p if it is p; the   |
+//! |                            |                  |                      | word becomes NONE, or    |
+//! |                            |                  |                      | LOST if the read failed  |
 //!
 //! [`PhysStats`] counts physical slots per swap type and what happened to them. This file is
 //! plain `core` Rust, compiled into the module and into the host test crate under `rust/host/`.
@@ -40,7 +42,7 @@ pub(crate) struct Displaced {
 /// What replacing or erasing a word that decoded to `old` leaves to hand back.
 pub(crate) fn displaced(old: Slot) -> Displaced {
     match old {
-        Slot::None => Displaced::default(),
+        Slot::None | Slot::Lost => Displaced::default(),
         Slot::Zswap(e) => Displaced {
             zswap: e.get(),
             phys: None,
@@ -79,6 +81,8 @@ pub(crate) struct PhysStats {
     pub(crate) free_mismatch: AtomicU64,
     /// Slots moved off a physical device by its swapoff (rmap walk).
     pub(crate) swapoff_moved: AtomicU64,
+    /// Slots whose data that swapoff could not read (an I/O error): now LOST.
+    pub(crate) swapoff_lost: AtomicU64,
 }
 
 impl PhysStats {
@@ -95,6 +99,7 @@ impl PhysStats {
             freed: AtomicU64::new(0),
             free_mismatch: AtomicU64::new(0),
             swapoff_moved: AtomicU64::new(0),
+            swapoff_lost: AtomicU64::new(0),
         }
     }
 

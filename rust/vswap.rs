@@ -76,14 +76,16 @@ impl State {
         let s = &b.stats;
         let zswap = s.zswap_slots.load(Relaxed);
         let phys = s.phys_slots.load(Relaxed);
+        let lost = s.lost_slots.load(Relaxed);
         let slots = b.nr_slots.load(Relaxed);
         let p = &b.phys;
-        let lines: [(&str, u64); 30] = [
+        let lines: [(&str, u64); 32] = [
             ("attached", u64::from(b.swap_type.load(Relaxed) >= 0)),
             ("nr_slots", slots),
-            ("slots_none", slots.saturating_sub(zswap + phys)),
+            ("slots_none", slots.saturating_sub(zswap + phys + lost)),
             ("slots_zswap", zswap),
             ("slots_phys", phys),
+            ("slots_lost", lost),
             ("stores", s.stores.load(Relaxed)),
             ("loads", s.loads.load(Relaxed)),
             ("load_misses", s.load_misses.load(Relaxed)),
@@ -109,6 +111,7 @@ impl State {
             ("phys_freed", p.freed.load(Relaxed)),
             ("phys_free_mismatch", p.free_mismatch.load(Relaxed)),
             ("phys_swapoff_moved", p.swapoff_moved.load(Relaxed)),
+            ("phys_swapoff_lost", p.swapoff_lost.load(Relaxed)),
         ];
         for (name, value) in lines {
             writeln!(f, "{name} {value}")?;

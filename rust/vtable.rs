@@ -109,6 +109,8 @@ pub(crate) struct Stats {
     pub(crate) zswap_slots: AtomicU64,
     /// Slots whose word is PHYS (a gauge).
     pub(crate) phys_slots: AtomicU64,
+    /// Slots whose word is LOST (a gauge).
+    pub(crate) lost_slots: AtomicU64,
     /// Leaves allocated now (a gauge).
     pub(crate) leaves: AtomicU64,
     /// Words stored.
@@ -315,6 +317,34 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         Self::checked(old)
     }
 
+    /// Replaces the word of `slot` with `new` if it is `old`, and returns whether it did.
+    ///
+    /// Neither word is NONE, so the slot keeps its leaf and its count: never sleeps or allocates.
+    /// Call it inside an RCU read-side critical section (or with interrupts disabled).
+    pub(crate) fn replace(&self, slot: u64, old: Word, new: Word) -> bool {
+        if old.is_none() || new.is_none() {
+            return false;
+        }
+        let Some((cluster, i)) = self.split(slot) else {
+            return false;
+        };
+        let Some(leaf) = NonNull::new(cluster.leaf.load(Acquire)) else {
+            return false;
+        };
+        // SAFETY: The leaf is published and we are a reader (see above). A leaf retired since
+        // it was loaded holds only NONE words, so the exchange below fails on it.
+        let words = unsafe { &(*leaf.as_ptr()).words };
+        if words[i]
+            .compare_exchange(old.raw(), new.raw(), AcqRel, Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        self.count_change(old.raw(), new.raw());
+        self.stats.stores.fetch_add(1, Relaxed);
+        true
+    }
+
     /// Retires `leaf` if it is still the (empty) leaf of `cluster`.
     fn try_retire(&self, cluster: &Cluster, leaf: NonNull<Leaf>) {
         let Some(retire) = self.leaves.retire_prepare() else {
@@ -375,6 +405,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
                 Slot::None => continue,
                 Slot::Zswap(_) => &self.stats.zswap_slots,
                 Slot::Phys(_) => &self.stats.phys_slots,
+                Slot::Lost => &self.stats.lost_slots,
             };
             gauge.fetch_add(delta, Relaxed);
         }

@@ -15,12 +15,17 @@
 //! +--------+----------+-----------------------------------------------+-----+
 //! |  type  | reserved |               physical offset                 | 001 |  PHYS
 //! +--------+----------+-----------------------------------------------+-----+
+//! |                              0                                    | 010 |  LOST
+//! +--------+----------+-----------------------------------------------+-----+
 //! ```
 //!
 //! - NONE is the all-zero word, so a freshly zeroed leaf is all NONE.
 //! - ZSWAP is the pointer itself (8-byte aligned, never null): a lookup costs no masking.
 //! - PHYS names a slot on an ordinary swap device: its swap type (5 bits, as `MAX_SWAPFILES_SHIFT`)
 //!   and offset (50 bits). The reserved bits are zero.
+//! - LOST marks a slot whose data could not be read back when its physical device was swapped
+//!   off (an I/O error): the physical slot is freed, and reading the slot fails, as a stock swapoff
+//!   poisons the page table entry of such a page. It holds no other bits.
 //! - Any other tag, or a PHYS word with reserved bits set, is malformed: decoding refuses it, so a
 //!   corrupted or stale word is reported instead of being followed.
 //!
@@ -37,6 +42,8 @@ const TAG_MASK: u64 = (1 << TAG_BITS) - 1;
 const TAG_POINTER: u64 = 0b000;
 /// Tag of PHYS words.
 const TAG_PHYS: u64 = 0b001;
+/// Tag of the LOST word (the whole word).
+const TAG_LOST: u64 = 0b010;
 
 /// Number of bits of a physical offset.
 pub(crate) const PHYS_OFFSET_BITS: u32 = 50;
@@ -75,6 +82,8 @@ pub(crate) enum Slot {
     Zswap(NonZeroU64),
     /// Written to a physical swap slot.
     Phys(PhysSlot),
+    /// Lost: reading it from its physical slot failed when that device was swapped off.
+    Lost,
 }
 
 /// Why a [`Slot`] cannot be encoded.
@@ -93,7 +102,7 @@ pub(crate) enum EncodeError {
 pub(crate) enum DecodeError {
     /// The low bits hold a tag no word uses.
     UnknownTag,
-    /// A PHYS word with reserved bits set.
+    /// A PHYS or LOST word with reserved bits set.
     ReservedBits,
 }
 
@@ -101,8 +110,8 @@ pub(crate) enum DecodeError {
 ///
 /// # Invariants
 ///
-/// The raw value is a valid encoding: NONE (zero), an 8-byte aligned non-zero pointer, or a
-/// PHYS tag with zero reserved bits.
+/// The raw value is a valid encoding: NONE (zero), an 8-byte aligned non-zero pointer, a PHYS
+/// tag with zero reserved bits, or exactly the LOST tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(transparent)]
 pub(crate) struct Word(u64);
@@ -111,6 +120,10 @@ impl Word {
     /// The word of a slot whose data is not in the vtable.
     // INVARIANT: Zero is NONE.
     pub(crate) const NONE: Word = Word(0);
+
+    /// The word of a slot whose data was lost.
+    // INVARIANT: Exactly the LOST tag.
+    pub(crate) const LOST: Word = Word(TAG_LOST);
 
     /// Encodes `slot`.
     pub(crate) const fn encode(slot: Slot) -> Result<Word, EncodeError> {
@@ -135,6 +148,8 @@ impl Word {
                     ((ty as u64) << PHYS_TYPE_SHIFT) | (offset << PHYS_OFFSET_SHIFT) | TAG_PHYS,
                 ))
             }
+            // INVARIANT: Exactly the LOST tag.
+            Slot::Lost => Ok(Word(TAG_LOST)),
         }
     }
 
@@ -146,6 +161,9 @@ impl Word {
             TAG_PHYS if raw & PHYS_RESERVED_MASK != 0 => Err(DecodeError::ReservedBits),
             // INVARIANT: A PHYS word with clear reserved bits.
             TAG_PHYS => Ok(Word(raw)),
+            // INVARIANT: The LOST word.
+            TAG_LOST if raw == TAG_LOST => Ok(Word(raw)),
+            TAG_LOST => Err(DecodeError::ReservedBits),
             _ => Err(DecodeError::UnknownTag),
         }
     }
@@ -165,6 +183,7 @@ impl Word {
         match (self.0 & TAG_MASK, NonZeroU64::new(self.0)) {
             (_, None) => Slot::None,
             (TAG_POINTER, Some(ptr)) => Slot::Zswap(ptr),
+            (TAG_LOST, _) => Slot::Lost,
             // By the type invariant the only other tag is PHYS.
             _ => Slot::Phys(PhysSlot {
                 ty: (self.0 >> PHYS_TYPE_SHIFT) as u8,

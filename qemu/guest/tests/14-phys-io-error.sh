@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 65
+# weight: 95
 # I/O errors on the physical device: a device-mapper table over $SWAPDEV2
 # whose middle turns into an "error" target after the data is written. A
 # process whose pages sit there gets what stock swap gives on a read error:
 # "Read-error on swap-device" in the log and SIGBUS at the fault. Another
 # process's pages elsewhere on the device read back intact, and the kernel
 # does not crash or warn. Then writes into the bad area: "Write-error on
-# swap-device", the pages stay in memory, dirty, and read back intact.
+# swap-device", the pages stay in memory, dirty, and read back intact. Last,
+# swapoff of the device while some of its pages cannot be read.
 
 command -v dmsetup >/dev/null || skip "no dmsetup"
 SECTORS=$(blockdev --getsz $SWAPDEV2)
@@ -55,8 +56,49 @@ log "dmesg: $(dmesg_since "$mark" | grep -c 'Write-error on swap-device') write 
 release_swap_cache "$cg"
 expect_eq "physical slots after C exited" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
-rmdir "$cg"
 swapoff $DM || fail "swapoff $DM"
+
+# Swapoff of the physical device over a read error. A fresh swap area, so
+# that D's 16 MiB fill the first slots again and E's come after them; then
+# 8-12 MiB break under D and $DM is swapped off while both are out. Stock
+# swapoff poisons the PTE of a page it cannot read; here the vswap slot is
+# marked lost. Swapoff must finish (it used to retry such a slot until it
+# was interrupted), E reads back intact, D gets SIGBUS.
+printf '%s\n' "$linear" | dmsetup reload vswap-err && dmsetup resume vswap-err || fail "dmsetup reload"
+phys_on $DM
+cat >$OUT/swapoff_D.sh <<EOS
+printf '%s\n' "$broken" | dmsetup reload vswap-err && dmsetup resume vswap-err || exit 1
+echo 512M >$cg/memory.reclaim 2>/dev/null
+start=\$(date +%s%N)
+timeout 300 swapoff $DM
+echo "swapoff_rc=\$? swapoff_ms=\$(( (\$(date +%s%N) - start) / 1000000 ))"
+cat $VSWAP_STATS
+EOS
+mark=$(dmesg_mark)
+inner="taskset -c 0 $VERIFY --label swapoff-E --mib 16 --pattern random --seed 145 --pageout \
+	--min-swapped-pct 95 --exec-after-swapout 'bash $OUT/swapoff_D.sh >$OUT/swapoff_D 2>&1'"
+in_memcg "$cg" taskset -c 0 "$VERIFY" --label swapoff-D --mib 16 --pattern random --seed 144 \
+	--pageout --min-swapped-pct 95 --exec-after-swapout "$inner >$OUT/swapoff_E; echo rc=\$? >>$OUT/swapoff_E" \
+	>$OUT/swapoff_D_out 2>&1
+rc=$?
+sed 's/^/  D: /' $OUT/swapoff_D_out; sed 's/^/  E: /' $OUT/swapoff_E
+st_d() { awk -v k="$1" '$1 == k { print $2 }' $OUT/swapoff_D; }
+log "$(grep swapoff_rc $OUT/swapoff_D): phys_swapoff_moved=$(st_d phys_swapoff_moved)" \
+	"phys_swapoff_lost=$(st_d phys_swapoff_lost) slots_lost=$(st_d slots_lost)"
+expect_eq "swapoff of $DM over a read error" "$(sed -n 's/^swapoff_rc=\([0-9]*\).*/\1/p' $OUT/swapoff_D)" 0
+grep -q "^$DM " /proc/swaps && fail "$DM still in /proc/swaps"
+expect_eq "physical slots after swapoff" "$(st_d phys_in_use)" 0
+expect_ge "slots lost (unreadable at swapoff)" "$(st_d phys_swapoff_lost)" 1
+expect_eq "lost slots in the vtable" "$(st_d slots_lost)" "$(st_d phys_swapoff_lost)"
+expect_ge "slots moved by swapoff" "$(st_d phys_swapoff_moved)" $((4096 + 1))
+dmesg_since "$mark" | grep -q "Read-error on swap-device" || fail "no 'Read-error on swap-device' in dmesg"
+grep -q "rc=0" $OUT/swapoff_E || fail "process E (pages outside the bad area) did not read back intact"
+grep -q "mismatched_pages=0 " $OUT/swapoff_E || fail "process E mismatches"
+expect_eq "process D exit status (SIGBUS = 128 + 7)" "$rc" 135
+release_swap_cache "$cg"
+expect_eq "lost slots once D exited" "$(vswap_stat slots_lost)" 0
+show_vswap_stats
+rmdir "$cg"
 dmsetup remove vswap-err || fail "dmsetup remove"
 vswap_off
 zswap_off

@@ -21,6 +21,11 @@ fn p(ty: u8, offset: u64) -> PhysSlot {
 fn displaced_hands_back_what_the_word_named() {
     assert_eq!(displaced(Slot::None), Displaced::default());
     assert_eq!(
+        displaced(Slot::Lost),
+        Displaced::default(),
+        "a lost slot's physical slot was freed when it was lost"
+    );
+    assert_eq!(
         displaced(zswap(0xffff_8880_1234_5678)),
         Displaced {
             zswap: 0xffff_8880_1234_5678,
@@ -89,7 +94,19 @@ fn every_physical_slot_is_freed_exactly_once() {
     let mut freed: Vec<PhysSlot> = Vec::new();
     for _ in 0..10_000 {
         let i = (rng.next() % 64) as usize;
-        let new = match rng.next() % 3 {
+        let new = match rng.next() % 4 {
+            // Swapoff could not read a PHYS slot: it frees the physical slot itself and leaves
+            // LOST, which hands nothing back later.
+            3 => {
+                if let Slot::Phys(ph) = words[i] {
+                    assert!(!freed.contains(&ph), "{ph:?} freed twice");
+                    live.retain(|x| *x != ph);
+                    freed.push(ph);
+                    s.released(ph, true);
+                    words[i] = Slot::Lost;
+                }
+                continue;
+            }
             0 => Slot::None,
             1 => zswap(0x1000 * (1 + rng.next() % 1000)),
             _ => {
@@ -128,6 +145,7 @@ fn new_stats_are_zero() {
         &s.alloc_failed,
         &s.decompress_saved,
         &s.writebacks,
+        &s.swapoff_lost,
         &s.fallbacks,
         &s.replaced_by_zswap,
         &s.freed,

@@ -285,3 +285,34 @@ fn concurrent_callers_on_shared_leaves() {
         "every leaf freed or retired exactly once"
     );
 }
+
+#[test]
+fn replace_swaps_only_the_expected_word_and_keeps_the_leaf() {
+    let l = HostLeaves::default();
+    let t = table(2, &l);
+    assert!(
+        !t.replace(5, phys(1), Word::LOST),
+        "no leaf: nothing to replace"
+    );
+    t.store(5, phys(1), no_rcu).unwrap();
+    assert!(
+        !t.replace(5, phys(2), Word::LOST),
+        "another physical slot: refused"
+    );
+    assert!(!t.replace(5, phys(1), Word::NONE), "NONE is for erase");
+    assert!(!t.replace(6, phys(1), Word::LOST), "another slot: refused");
+    assert!(t.replace(5, phys(1), Word::LOST));
+    assert_eq!(t.load(5), Word::LOST);
+    assert_eq!(t.stats.phys_slots.load(Relaxed), 0);
+    assert_eq!(t.stats.lost_slots.load(Relaxed), 1);
+    assert_eq!(t.stats.leaves.load(Relaxed), 1);
+    // The LOST word counts as a word of the leaf until the slot is freed.
+    assert_eq!(t.erase(5), Word::LOST);
+    assert_eq!(t.stats.lost_slots.load(Relaxed), 0);
+    assert_eq!(
+        t.stats.leaves.load(Relaxed),
+        0,
+        "the erase retires the leaf"
+    );
+    assert_eq!(l.allocated.load(Relaxed), 1);
+}

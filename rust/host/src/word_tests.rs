@@ -102,7 +102,7 @@ fn phys_rejects_out_of_range_fields() {
 
 #[test]
 fn malformed_tags_are_rejected() {
-    for tag in 2..8u64 {
+    for tag in 3..8u64 {
         for high in [0, 0x1000, 0xffff_8880_0000_0000, !7] {
             assert_eq!(
                 Word::from_raw(high | tag),
@@ -111,6 +111,23 @@ fn malformed_tags_are_rejected() {
                 high | tag
             );
         }
+    }
+}
+
+#[test]
+fn lost_is_its_tag_alone() {
+    round_trip(Slot::Lost);
+    let word = Word::encode(Slot::Lost).expect("encodes");
+    assert_eq!(word.raw(), 0b010);
+    assert!(!word.is_none());
+    // Any other bit with the LOST tag is corruption, not a lost slot.
+    for high in [8, 0x1000, 0xffff_8880_0000_0000, !7] {
+        assert_eq!(
+            Word::from_raw(high | 0b010),
+            Err(DecodeError::ReservedBits),
+            "{:#x}",
+            high | 0b010
+        );
     }
 }
 
@@ -145,7 +162,7 @@ fn fields_do_not_overlap() {
 #[test]
 fn random_raw_values_are_consistent() {
     let mut rng = Rng::new(0x7653_7761_7030);
-    let mut accepted = [0u32; 3];
+    let mut accepted = [0u32; 4];
     for _ in 0..1_000_000 {
         let raw = rng.next();
         match Word::from_raw(raw) {
@@ -155,10 +172,12 @@ fn random_raw_values_are_consistent() {
                     Slot::None => 0,
                     Slot::Zswap(_) => 1,
                     Slot::Phys(_) => 2,
+                    Slot::Lost => 3,
                 }] += 1;
                 assert_eq!(Word::encode(slot), Ok(word), "{raw:#x}");
             }
-            Err(DecodeError::UnknownTag) => assert!(raw & 7 > 1, "{raw:#x}"),
+            Err(DecodeError::UnknownTag) => assert!(raw & 7 > 2, "{raw:#x}"),
+            Err(DecodeError::ReservedBits) if raw & 7 == 2 => assert_ne!(raw, 2, "{raw:#x}"),
             Err(DecodeError::ReservedBits) => {
                 assert_eq!(raw & 7, 1, "{raw:#x}");
                 assert_ne!(raw & (0x3f << 53), 0, "{raw:#x}");
