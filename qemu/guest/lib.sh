@@ -102,8 +102,8 @@ show_swap_state() {
 VSWAP_DEV=/dev/vswap0
 VSWAP_STATS=$DBG/vswap/vswap0/stats
 
-# vswap_stat NAME: one counter of the module's stats file.
-vswap_stat() { awk -v k="$1" '$1 == k { print $2 }' "$VSWAP_STATS"; }
+# vswap_stat NAME [FILE]: one counter of the module's stats file (or of a copy of it).
+vswap_stat() { awk -v k="$1" '$1 == k { print $2 }' "${2:-$VSWAP_STATS}"; }
 
 # vswap_on [MODULE PARAMS...]: load the module and swap on /dev/vswap0 (no mkswap needed).
 vswap_on() {

@@ -82,15 +82,15 @@ in_memcg "$cg" taskset -c 0 "$VERIFY" --label swapoff-D --mib 16 --pattern rando
 	>$OUT/swapoff_D_out 2>&1
 rc=$?
 sed 's/^/  D: /' $OUT/swapoff_D_out; sed 's/^/  E: /' $OUT/swapoff_E
-st_d() { awk -v k="$1" '$1 == k { print $2 }' $OUT/swapoff_D; }
-log "$(grep swapoff_rc $OUT/swapoff_D): phys_swapoff_moved=$(st_d phys_swapoff_moved)" \
-	"phys_swapoff_lost=$(st_d phys_swapoff_lost) slots_lost=$(st_d slots_lost)"
-expect_eq "swapoff of $DM over a read error" "$(sed -n 's/^swapoff_rc=\([0-9]*\).*/\1/p' $OUT/swapoff_D)" 0
+S=$OUT/swapoff_D   # swapoff's exit status and the stats right after it
+log "$(grep swapoff_rc $S): phys_swapoff_moved=$(vswap_stat phys_swapoff_moved $S)" \
+	"phys_swapoff_lost=$(vswap_stat phys_swapoff_lost $S) slots_lost=$(vswap_stat slots_lost $S)"
+expect_eq "swapoff of $DM over a read error" "$(sed -n 's/^swapoff_rc=\([0-9]*\).*/\1/p' $S)" 0
 grep -q "^$DM " /proc/swaps && fail "$DM still in /proc/swaps"
-expect_eq "physical slots after swapoff" "$(st_d phys_in_use)" 0
-expect_ge "slots lost (unreadable at swapoff)" "$(st_d phys_swapoff_lost)" 1
-expect_eq "lost slots in the vtable" "$(st_d slots_lost)" "$(st_d phys_swapoff_lost)"
-expect_ge "slots moved by swapoff" "$(st_d phys_swapoff_moved)" $((4096 + 1))
+expect_eq "physical slots after swapoff" "$(vswap_stat phys_in_use $S)" 0
+expect_ge "slots lost (unreadable at swapoff)" "$(vswap_stat phys_swapoff_lost $S)" 1
+expect_eq "lost slots in the vtable" "$(vswap_stat slots_lost $S)" "$(vswap_stat phys_swapoff_lost $S)"
+expect_ge "slots moved by swapoff" "$(vswap_stat phys_swapoff_moved $S)" $((4096 + 1))
 dmesg_since "$mark" | grep -q "Read-error on swap-device" || fail "no 'Read-error on swap-device' in dmesg"
 grep -q "rc=0" $OUT/swapoff_E || fail "process E (pages outside the bad area) did not read back intact"
 grep -q "mismatched_pages=0 " $OUT/swapoff_E || fail "process E mismatches"
