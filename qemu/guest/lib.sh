@@ -150,16 +150,21 @@ vswap_off() {
 # cache folios they left behind. As on any swap device, a slot whose last
 # page-table reference goes while its folio is locked (written out or read
 # in at that moment) is not freed at exit but when reclaim drops the folio
-# (__try_to_reclaim_swap() only trylocks). Reclaiming CG drops those folios,
-# so a slot still in use afterwards is a real leak.
+# (__try_to_reclaim_swap() only trylocks). memory.stat cannot tell: its
+# swapcached count is flushed lazily and misses a few pages. So while
+# /dev/vswap0 has slots in use, reclaim CG (the last retry of memory.reclaim
+# also drains the per-CPU LRU caches) and look again; a slot still in use
+# afterwards is a real leak, which the caller's checks report.
 release_swap_cache() {
-	local cg=$1 cached
-	cached=$(awk '$1 == "swapcached" { print $2 }' "$cg/memory.stat")
-	[ "${cached:-0}" -gt 0 ] || return 0
-	# EAGAIN when less than asked could be reclaimed: expected here.
-	echo "$((cached + 1048576))" >"$cg/memory.reclaim" 2>/dev/null || true
-	log "swap cache left in $(basename "$cg") after exit: $cached bytes," \
-		"$(awk '$1 == "swapcached" { print $2 }' "$cg/memory.stat") after memory.reclaim"
+	local cg=$1 used try
+	for try in 0 1 2 3 4 5; do
+		used=$(swaps_used $VSWAP_DEV)
+		{ [ "$used" = 0 ] || [ "$try" = 5 ]; } && break
+		# EAGAIN when less than asked could be reclaimed: expected here.
+		echo 64M >"$cg/memory.reclaim" 2>/dev/null || true
+		sleep 1
+	done
+	[ "$try" = 0 ] || log "swap cache held vswap slots after exit: $used KiB in use after $try reclaim(s)"
 }
 
 show_vswap_stats() {
