@@ -164,8 +164,7 @@ impl Backend {
 
     /// The zswap entry of slot `offset`, or 0 (also for a PHYS slot: a zswap miss).
     pub(crate) fn zswap_load(t: &KTable, offset: u64) -> usize {
-        let _rcu = rcu::read_lock();
-        match t.load(offset).decode() {
+        match t.load(offset, &rcu::read_lock()).decode() {
             Slot::Zswap(p) => p.get() as usize,
             Slot::None | Slot::Phys(_) | Slot::Lost => 0,
         }
@@ -182,8 +181,7 @@ impl Backend {
                 }
                 Ok(self.hand_back(offset, old))
             }
-            Err(StoreError::NoMemory) => Err(ENOMEM),
-            Err(StoreError::OutOfRange) => Err(EINVAL),
+            Err(e) => Err(store_errno(e)),
         }
     }
 
@@ -197,47 +195,69 @@ impl Backend {
     /// Forgets what slot `offset` maps to; returns its zswap entry (or 0) and frees a physical
     /// slot that backed it. Never sleeps.
     pub(crate) fn zswap_erase(&self, t: &KTable, offset: u64) -> usize {
-        let old = {
-            let _rcu = rcu::read_lock();
-            t.erase(offset)
-        };
+        let old = t.erase(offset, &rcu::read_lock());
         self.hand_back(offset, old)
     }
 
-    /// Backs slot `offset`, whose swap cache folio is `folio`, with a physical slot; returns the
-    /// zswap entry the slot mapped until now (or 0), which the caller now owns.
+    /// Backs slot `offset`, whose swap cache folio is `folio`, with a physical slot, if the slot
+    /// maps zswap entry `expected` now (or nothing, or LOST, when `expected` is 0).
+    ///
+    /// The slot is checked before anything is allocated: a stale zswap LRU entry costs nothing.
+    /// On success the caller owns `expected`; on error the slot is as it was.
     pub(crate) fn alloc_phys(
         &self,
         t: &KTable,
         offset: u64,
         folio: &SwapCacheFolio<'_>,
-    ) -> Result<usize> {
-        let old = {
-            let _rcu = rcu::read_lock();
-            t.load(offset).decode()
+        expected: usize,
+    ) -> Result {
+        let want = match expected {
+            0 => None,
+            e => Some(Self::zswap_word(e)?),
         };
-        if let Slot::Phys(_) = old {
-            // Backed already: writeback raced with a swap-in that read it from disk.
-            return Err(EBUSY);
+        let old = t.load(offset, &rcu::read_lock());
+        let valid = match want {
+            Some(w) => old == w,
+            // The swap-out fallback: zswap_store() failing left nothing (a LOST word stays
+            // until the slot is written again, which this is).
+            None => old.is_none() || old == Word::LOST,
+        };
+        if !valid {
+            self.phys.alloc_stale.fetch_add(1, Relaxed);
+            return Err(ENOENT);
         }
+        let old_slot = old.decode();
         let p = folio.alloc_backing().inspect_err(|_| {
-            self.phys.alloc_failed(old);
+            self.phys.alloc_failed(old_slot);
         })?;
-        let stored = Word::encode(Slot::Phys(p))
+        let switched = Word::encode(Slot::Phys(p))
             .map_err(|_| EINVAL)
-            .and_then(|word| t.store(offset, word, rcu::read_lock).map_err(|_| ENOMEM));
-        match stored {
-            Ok(prev) => {
-                self.phys.allocated(p, old);
-                // The folio lock keeps the slot's word: `prev` is what we loaded.
-                let d = displaced(prev.decode());
-                kernel::warn_on!(d.phys.is_some() || prev.decode() != old);
-                Ok(d.zswap as usize)
+            .and_then(|word| {
+                if old.is_none() {
+                    // The folio lock keeps the slot's word: the store replaces NONE.
+                    let prev = t.store(offset, word, rcu::read_lock).map_err(store_errno)?;
+                    kernel::warn_on!(!prev.is_none());
+                    Ok(())
+                } else if t.replace(offset, old, word, &rcu::read_lock()) {
+                    Ok(())
+                } else {
+                    // Cannot happen under the folio lock; leave the slot alone.
+                    kernel::warn_on!(true);
+                    Err(EBUSY)
+                }
+            });
+        match switched {
+            Ok(()) => {
+                self.phys.allocated(p, old_slot);
+                Ok(())
             }
             Err(e) => {
-                // The slot keeps its word: give the physical slot back.
-                self.free_phys(p, offset);
-                self.phys.alloc_failed(old);
+                // The slot keeps its word: give the physical slot back. It was never counted
+                // as in use, so it is not counted as released either.
+                if !free_backing(p, self.vtype(), offset) {
+                    self.phys.free_mismatch.fetch_add(1, Relaxed);
+                }
+                self.phys.alloc_failed(old_slot);
                 Err(e)
             }
         }
@@ -248,8 +268,7 @@ impl Backend {
     /// The swap core asks only for a slot that zswap does not hold and that is not zero-filled:
     /// it is PHYS, or LOST. Anything else is a bug, reported here; the read fails either way.
     pub(crate) fn lookup_phys(t: &KTable, offset: u64) -> Option<PhysSlot> {
-        let _rcu = rcu::read_lock();
-        match t.load(offset).decode() {
+        match t.load(offset, &rcu::read_lock()).decode() {
             Slot::Phys(p) => Some(p),
             Slot::Lost => None,
             Slot::None | Slot::Zswap(_) => {
@@ -269,12 +288,12 @@ impl Backend {
             return false;
         };
         let released = {
-            let _rcu = rcu::read_lock();
+            let rcu = rcu::read_lock();
             if lost {
-                t.replace(offset, phys, Word::LOST)
-            } else if t.load(offset) == phys {
+                t.replace(offset, phys, Word::LOST, &rcu)
+            } else if t.load(offset, &rcu) == phys {
                 // The folio lock keeps the word: the erase takes exactly the PHYS word above.
-                let old = t.erase(offset);
+                let old = t.erase(offset, &rcu);
                 kernel::warn_on!(old != phys);
                 old == phys
             } else {
@@ -297,5 +316,14 @@ impl Backend {
     /// zswap rejected a folio and it stays resident.
     pub(crate) fn writeout_rejected(&self) {
         self.rejected_resident.fetch_add(1, Relaxed);
+    }
+}
+
+/// The errno of a failed vtable store.
+fn store_errno(e: StoreError) -> Error {
+    match e {
+        StoreError::NoMemory => ENOMEM,
+        StoreError::OutOfRange => EINVAL,
+        StoreError::Busy => EBUSY,
     }
 }

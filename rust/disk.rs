@@ -7,6 +7,11 @@
 //! probes, `mkswap`, `swapon` reading the header. It serves its first page, a valid swap header,
 //! from memory, takes writes to that page, answers other reads with zeroes and fails other
 //! writes, and counts all of it. Modelled on `drivers/block/rnull`.
+//!
+//! Until the backend is registered ([`IoStats::ready`]) the device looks empty: reads return
+//! zeroes, writes fail. Otherwise a swap unit or fstab line that fires as soon as the disk
+//! appears could swap on it as an ordinary swap device, before the swap core knows it is
+//! virtual. Once ready, the module drops the zeroes cached for it and tells udev to probe again.
 
 use crate::{
     ffi::{
@@ -19,8 +24,12 @@ use crate::{
     },
 };
 use core::sync::atomic::{
+    AtomicBool,
     AtomicU64,
-    Ordering::Relaxed, //
+    Ordering::{
+        Acquire,
+        Relaxed, //
+    }, //
 };
 use kernel::{
     block::{
@@ -54,8 +63,12 @@ pub(crate) struct IoStats {
     pub(crate) reads: AtomicU64,
     /// Writes to the header page taken (mkswap).
     pub(crate) header_writes: AtomicU64,
-    /// Requests refused: writes beyond the header, unsupported operations.
+    /// Requests refused: writes beyond the header (or anywhere before the device is ready),
+    /// unsupported operations.
     pub(crate) rejected: AtomicU64,
+    /// The backend is registered: the device serves its header. Before that, and again once the
+    /// module starts unloading, it serves zeroes only.
+    pub(crate) ready: AtomicBool,
 }
 
 /// The state behind the request queue.
@@ -102,7 +115,12 @@ impl Operations for VswapDisk {
     fn queue_rq(data: Pin<&DiskData>, rq: ARef<mq::Request<Self>>, _is_last: bool) -> Result {
         let served = {
             let mut page = data.header.lock();
-            let served = ffi::serve_request(&rq, &mut page);
+            let len = if data.stats.ready.load(Acquire) {
+                HEADER_SIZE
+            } else {
+                0
+            };
+            let served = ffi::serve_request(&rq, &mut page[..len]);
             if let Ok(Served::Write) = served {
                 // mkswap: say what the device will now tell swapon.
                 match header::parse(&page) {

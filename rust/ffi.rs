@@ -3,8 +3,9 @@
 //! The module's only contact with C: the vswap backend registration and its callbacks, RCU
 //! freeing of vtable leaves, and the block request helper of `c/vswap_rq.c`.
 //!
-//! No other file of the module may use `bindings::` or `unsafe`: they call the safe wrappers
-//! here, whose `// SAFETY:` comments state what the C side guarantees.
+//! No other file of the module may use `bindings::`: they call the safe wrappers here, whose
+//! `// SAFETY:` comments state what the C side guarantees. The only other `unsafe` is the
+//! vtable's lock-free leaf protocol in `vtable.rs`, plain `core` Rust that the host tests run.
 //!
 //! C header: [`include/linux/vswap_backend.h`](srctree/include/linux/vswap_backend.h)
 
@@ -71,23 +72,44 @@ pub(crate) enum Served {
     Flush,
 }
 
-/// Serves `rq` from `header`: reads get the header page (zeroes elsewhere), writes to the header
-/// page are taken, other writes fail with `EIO`.
-pub(crate) fn serve_request<T: Operations>(
-    rq: &Request<T>,
-    header: &mut [u8; HEADER_SIZE],
-) -> Result<Served> {
+/// Serves `rq` from `header`, which is the header page or empty: reads get the header (zeroes
+/// elsewhere), writes to the header are taken, other writes fail with `EIO`.
+pub(crate) fn serve_request<T: Operations>(rq: &Request<T>, header: &mut [u8]) -> Result<Served> {
     let rq = ptr::from_ref(rq).cast_mut().cast::<bindings::request>();
+    let len = c_uint::try_from(header.len().min(HEADER_SIZE)).map_err(|_| EINVAL)?;
     // SAFETY:
     // - `Request<T>` is `#[repr(transparent)]` over the C `struct request`, which the driver owns
     //   until it ends the request, so `rq` is valid for the call.
-    // - `header` is an exclusively borrowed buffer of `HEADER_SIZE` bytes.
-    let ret = unsafe { vswap_rq_serve(rq, header.as_mut_ptr().cast(), HEADER_SIZE as c_uint) };
+    // - `header` is an exclusively borrowed buffer of `header.len()` bytes, at most a page.
+    let ret = unsafe { vswap_rq_serve(rq, header.as_mut_ptr().cast(), len) };
     match ret {
         0 => Ok(Served::Read),
         1 => Ok(Served::Write),
         2 => Ok(Served::Flush),
         err => Err(Error::from_errno(err)),
+    }
+}
+
+// SAFETY: A `Guard` exists only while it holds the RCU read lock (`rcu::read_lock()` takes it and
+// dropping the guard releases it), so vtable leaves retired meanwhile outlive it: they are freed
+// by `call_rcu` (`KernelLeaves::retire`).
+unsafe impl crate::vtable::ReadSide for kernel::sync::rcu::Guard {}
+
+/// Tells the block layer and udev that what `disk` serves changed (it became ready, or stopped
+/// being): drops the pages cached from it and sends a change uevent, so that udev probes it
+/// again.
+pub(crate) fn disk_changed<T: Operations>(disk: &GenDisk<T>) {
+    let disk = disk.as_raw();
+    // SAFETY: `disk` is a live, added gendisk (the `GenDisk` borrow), so its whole-disk block
+    // device `part0` is valid; both calls may sleep, and we are in process context (module init
+    // or exit).
+    unsafe {
+        let bdev = (*disk).part0;
+        bindings::invalidate_bdev(bdev);
+        bindings::kobject_uevent(
+            &raw mut (*bdev).bd_device.kobj,
+            bindings::kobject_action_KOBJ_CHANGE,
+        );
     }
 }
 
@@ -387,7 +409,7 @@ unsafe extern "C" fn writeout_rejected(data: *mut c_void, _offset: c_ulong) {
     unsafe { backend(data) }.writeout_rejected();
 }
 
-/// `ops->alloc_phys`: back a slot with a physical slot; report the zswap entry it replaced.
+/// `ops->alloc_phys`: back a slot with a physical slot, if it maps the expected zswap entry.
 ///
 /// # Safety
 ///
@@ -397,7 +419,7 @@ unsafe extern "C" fn alloc_phys(
     data: *mut c_void,
     offset: c_ulong,
     folio: *mut bindings::folio,
-    zswap_entry: *mut *mut c_void,
+    expected: *mut c_void,
 ) -> c_int {
     // SAFETY: A hook, called with the registered private pointer between attach and detach.
     let backend = unsafe { backend(data) };
@@ -407,12 +429,8 @@ unsafe extern "C" fn alloc_phys(
     };
     // SAFETY: The swap core passes the slot's locked swap cache folio, locked for the call.
     let folio = unsafe { SwapCacheFolio::from_raw(folio) };
-    match backend.alloc_phys(t, offset as u64, &folio) {
-        Ok(old) => {
-            // SAFETY: `zswap_entry` is valid for writes, per the operation's contract.
-            unsafe { *zswap_entry = ptr::with_exposed_provenance_mut(old) };
-            0
-        }
+    match backend.alloc_phys(t, offset as u64, &folio, expected.expose_provenance()) {
+        Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }

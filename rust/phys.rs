@@ -12,7 +12,8 @@
 //! |----------------------------|------------------|----------------------|--------------------------|
 //! | `zswap_store(e')`          | -                | return e to zswap    | free p (stale backing)   |
 //! | `zswap_erase` / slot freed | -                | return e to zswap    | free p                   |
-//! | `alloc_phys` -> PHYS(p')   | -                | return e (writeback) | refused, nothing changes |
+//! | `alloc_phys(e)` -> PHYS(p')| - (fallback)     | e to the caller, if  | refused, nothing changes |
+//! |                            |                  | e is what it expects |                          |
 //! | `release_phys(p)` (swapoff)| refused          | refused              | free p if it is p; the   |
 //! |                            |                  |                      | word becomes NONE, or    |
 //! |                            |                  |                      | LOST if the read failed  |
@@ -65,6 +66,9 @@ pub(crate) struct PhysStats {
     pub(crate) alloc_ok: AtomicU64,
     /// Allocations that failed (no physical space, or no memory for the word).
     pub(crate) alloc_failed: AtomicU64,
+    /// Allocations refused before allocating: the slot no longer held what the caller expected
+    /// (a stale zswap LRU entry).
+    pub(crate) alloc_stale: AtomicU64,
     /// Of those, allocations for zswap writeback: each one a decompression not spent.
     pub(crate) decompress_saved: AtomicU64,
     /// Slots that went from ZSWAP to PHYS (zswap writeback).
@@ -92,6 +96,7 @@ impl PhysStats {
             in_use: [const { AtomicU64::new(0) }; NR_TYPES],
             alloc_ok: AtomicU64::new(0),
             alloc_failed: AtomicU64::new(0),
+            alloc_stale: AtomicU64::new(0),
             decompress_saved: AtomicU64::new(0),
             writebacks: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),

@@ -12,7 +12,10 @@
 
 use core::{
     fmt,
-    sync::atomic::Ordering::Relaxed, //
+    sync::atomic::Ordering::{
+        Relaxed,
+        Release, //
+    }, //
 };
 use kernel::{
     block::mq::gen_disk::GenDisk,
@@ -79,7 +82,7 @@ impl State {
         let lost = s.lost_slots.load(Relaxed);
         let slots = b.nr_slots.load(Relaxed);
         let p = &b.phys;
-        let lines: [(&str, u64); 32] = [
+        let lines: [(&str, u64); 33] = [
             ("attached", u64::from(b.swap_type.load(Relaxed) >= 0)),
             ("nr_slots", slots),
             ("slots_none", slots.saturating_sub(zswap + phys + lost)),
@@ -104,6 +107,7 @@ impl State {
             ("phys_in_use", p.total_in_use()),
             ("phys_alloc_ok", p.alloc_ok.load(Relaxed)),
             ("phys_alloc_failed", p.alloc_failed.load(Relaxed)),
+            ("phys_alloc_stale", p.alloc_stale.load(Relaxed)),
             ("phys_decompress_saved", p.decompress_saved.load(Relaxed)),
             ("phys_writebacks", p.writebacks.load(Relaxed)),
             ("phys_fallbacks", p.fallbacks.load(Relaxed)),
@@ -127,11 +131,13 @@ impl State {
     }
 }
 
-/// The loaded module. Fields drop in order: the registration goes first (the swap core can no
-/// longer attach), then the disk, then the debugfs files.
+/// The loaded module. `drop` first makes the disk look empty again; then the fields drop in
+/// order: the registration goes (the swap core can no longer attach), then the disk, then the
+/// debugfs files.
 struct VswapModule {
     _registration: ffi::Registration,
-    _disk: Pin<KBox<Mutex<GenDisk<VswapDisk>>>>,
+    disk: Pin<KBox<Mutex<GenDisk<VswapDisk>>>>,
+    io: Arc<IoStats>,
     _state: Pin<KBox<Scope<State>>>,
 }
 
@@ -177,15 +183,24 @@ impl kernel::Module for VswapModule {
             ),
             GFP_KERNEL,
         )?;
-        let disk = VswapDisk::new(config.nr_pages, io)?;
-        let registration = ffi::Registration::new(&disk, backend, module)?;
+        // The disk serves zeroes until it is ready (see `disk.rs`): nothing can swap on it yet.
+        let disk = KBox::pin_init(
+            new_mutex!(VswapDisk::new(config.nr_pages, io.clone())?),
+            GFP_KERNEL,
+        )?;
+        // The last step that can fail: a failure before it leaves nothing attached, and nothing
+        // can attach before the disk is ready, below.
+        let registration = ffi::Registration::new(&disk.lock(), backend, module)?;
+        io.ready.store(true, Release);
+        ffi::disk_changed(&disk.lock());
         pr_info!(
             "loaded: /dev/vswap0 with {} virtual slots\n",
             config.nr_pages
         );
         Ok(VswapModule {
             _registration: registration,
-            _disk: KBox::pin_init(new_mutex!(disk), GFP_KERNEL)?,
+            disk,
+            io,
             _state: state,
         })
     }
@@ -193,6 +208,10 @@ impl kernel::Module for VswapModule {
 
 impl Drop for VswapModule {
     fn drop(&mut self) {
+        // Unloading: the module is not pinned, so no device is attached. Look empty again before
+        // the registration goes, so that nothing swaps on the disk as an ordinary device.
+        self.io.ready.store(false, Release);
+        ffi::disk_changed(&self.disk.lock());
         // Leaves retired while swapped on are freed by RCU callbacks in this module's text.
         ffi::rcu_barrier();
         pr_info!("unloaded\n");

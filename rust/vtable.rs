@@ -10,8 +10,9 @@
 //! ```
 //!
 //! Lookups are lock-free: a reader loads the leaf pointer and then the word, inside an RCU
-//! read-side critical section that the caller provides. Every word changes with one atomic
-//! exchange, so a reader sees the old or the new word, never a torn one.
+//! read-side critical section that the caller provides and proves with a [`ReadSide`] guard.
+//! Every word changes with one atomic exchange, so a reader sees the old or the new word, never
+//! a torn one.
 //!
 //! `used` counts the non-NONE words of a leaf. A store first takes a reference on the leaf
 //! (`used + 1`), so that a concurrent erase that empties the leaf cannot free it under the store;
@@ -25,7 +26,9 @@
 //! operations on *different* slots of one leaf apart, which the protocol above does.
 //!
 //! This file is plain `core` Rust: it is compiled into the module and into the host test crate
-//! under `rust/host/`, where `cargo test` exercises it, threads included.
+//! under `rust/host/`, where `cargo test` exercises it, threads included. Its `unsafe` is the
+//! lock-free leaf protocol above (leaf pointers read under [`ReadSide`], retired through
+//! [`Leaves`]); everything that touches C is in `ffi.rs`.
 
 use crate::word::Word;
 use core::ops::Deref;
@@ -44,6 +47,20 @@ use core::sync::atomic::{
         Release, //
     }, //
 };
+
+/// Proof that the caller is inside an RCU read-side critical section: a leaf that is retired
+/// meanwhile is not freed before the section ends (see [`Leaves::retire`]).
+///
+/// # Safety
+///
+/// A value of the implementing type exists only inside such a critical section, which lasts at
+/// least as long as the value.
+pub(crate) unsafe trait ReadSide {}
+
+/// How many times a store looks again at a leaf that is being retired before it gives up with
+/// [`StoreError::Busy`]. Retiring takes a few instructions, so this is never reached unless the
+/// retiring thread is preempted in that window; then the store fails rather than spin on.
+const DEAD_SPINS: u32 = 1 << 16;
 
 /// Slots per leaf: one swap cluster.
 pub(crate) const LEAF_SLOTS: usize = 512;
@@ -142,6 +159,8 @@ pub(crate) enum StoreError {
     OutOfRange,
     /// No memory for a new leaf.
     NoMemory,
+    /// The slot's leaf was being retired for longer than [`DEAD_SPINS`] looks.
+    Busy,
 }
 
 /// What [`Table::teardown`] found.
@@ -188,8 +207,8 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         Some((self.clusters.get(idx)?, (slot % LEAF_SLOTS as u64) as usize))
     }
 
-    /// The word of `slot`. Lock-free; call it inside an RCU read-side critical section.
-    pub(crate) fn load(&self, slot: u64) -> Word {
+    /// The word of `slot`. Lock-free, inside the RCU read-side critical section `_rcu` proves.
+    pub(crate) fn load(&self, slot: u64, _rcu: &impl ReadSide) -> Word {
         self.stats.loads.fetch_add(1, Relaxed);
         let raw = self.split(slot).map_or(0, |(c, i)| {
             let leaf = c.leaf.load(Acquire);
@@ -197,7 +216,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
                 0
             } else {
                 // SAFETY: A published leaf stays valid for readers inside an RCU read-side
-                // critical section: it is retired only after it is unpublished.
+                // critical section (`_rcu`): it is retired only after it is unpublished.
                 unsafe { (*leaf).words[i].load(Acquire) }
             }
         });
@@ -211,7 +230,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
     ///
     /// May allocate a leaf (and sleep), so call it outside any RCU read-side critical section:
     /// the table enters its own through `rcu`, which is called around the lock-free part.
-    pub(crate) fn store<G>(
+    pub(crate) fn store<G: ReadSide>(
         &self,
         slot: u64,
         word: Word,
@@ -237,18 +256,23 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
     /// The reference is counted in `used` before the leaf is checked (or installed), so that no
     /// erase can retire the leaf in between; a reference taken on a leaf that was replaced
     /// meanwhile is given back.
-    fn get_leaf<G>(
+    fn get_leaf<G: ReadSide>(
         &self,
         cluster: &Cluster,
         rcu: &impl Fn() -> G,
     ) -> Result<NonNull<Leaf>, StoreError> {
+        let mut dead_spins = 0u32;
         loop {
             let guard = rcu();
             let cur = cluster.leaf.load(Acquire);
             if cluster.used.fetch_add(1, AcqRel) & DEAD != 0 {
-                // A leaf is being retired: back off until it is unpublished.
+                // A leaf is being retired: back off until it is unpublished, for a while.
                 cluster.used.fetch_sub(1, Relaxed);
                 drop(guard);
+                dead_spins += 1;
+                if dead_spins >= DEAD_SPINS {
+                    return Err(StoreError::Busy);
+                }
                 core::hint::spin_loop();
                 continue;
             }
@@ -285,7 +309,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
     }
 
     /// Drops a reference taken by [`Table::get_leaf`] that did not become a word.
-    fn put_ref<G>(&self, cluster: &Cluster, rcu: &impl Fn() -> G) {
+    fn put_ref<G: ReadSide>(&self, cluster: &Cluster, rcu: &impl Fn() -> G) {
         if cluster.used.fetch_sub(1, AcqRel) == 1 {
             let _guard = rcu();
             if let Some(cur) = NonNull::new(cluster.leaf.load(Acquire)) {
@@ -296,8 +320,8 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
 
     /// Removes the word of `slot` and returns it. Never sleeps or allocates with sleeping flags.
     ///
-    /// Call it inside an RCU read-side critical section (or with interrupts disabled).
-    pub(crate) fn erase(&self, slot: u64) -> Word {
+    /// Runs inside the RCU read-side critical section `_rcu` proves.
+    pub(crate) fn erase(&self, slot: u64, _rcu: &impl ReadSide) -> Word {
         let Some((cluster, i)) = self.split(slot) else {
             return Word::NONE;
         };
@@ -320,8 +344,8 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
     /// Replaces the word of `slot` with `new` if it is `old`, and returns whether it did.
     ///
     /// Neither word is NONE, so the slot keeps its leaf and its count: never sleeps or allocates.
-    /// Call it inside an RCU read-side critical section (or with interrupts disabled).
-    pub(crate) fn replace(&self, slot: u64, old: Word, new: Word) -> bool {
+    /// Runs inside the RCU read-side critical section `_rcu` proves.
+    pub(crate) fn replace(&self, slot: u64, old: Word, new: Word, _rcu: &impl ReadSide) -> bool {
         if old.is_none() || new.is_none() {
             return false;
         }

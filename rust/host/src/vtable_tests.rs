@@ -79,7 +79,18 @@ fn phys(off: u64) -> Word {
     Word::encode(Slot::Phys(PhysSlot { ty: 1, offset: off })).unwrap()
 }
 
-fn no_rcu() {}
+/// The host stand-in for an RCU read-side critical section: the test leaves free retired
+/// leaves only when the table is dropped, so every reader is safe.
+struct HostRcu;
+
+// SAFETY: `TestLeaves` never frees a retired leaf before the test ends.
+unsafe impl ReadSide for HostRcu {}
+
+const RCU: &HostRcu = &HostRcu;
+
+fn no_rcu() -> HostRcu {
+    HostRcu
+}
 
 #[test]
 fn empty_table_loads_none_and_costs_no_leaf() {
@@ -87,8 +98,8 @@ fn empty_table_loads_none_and_costs_no_leaf() {
     let t = table(4, &l);
     assert_eq!(t.slots(), 2048);
     for s in [0, 1, 511, 512, 2047, 2048, u64::MAX] {
-        assert!(t.load(s).is_none());
-        assert!(t.erase(s).is_none());
+        assert!(t.load(s, RCU).is_none());
+        assert!(t.erase(s, RCU).is_none());
     }
     assert_eq!(l.allocated.load(Relaxed), 0);
     assert_eq!(t.metadata_bytes(), 4 * 16);
@@ -103,17 +114,17 @@ fn store_load_erase_follow_xarray_semantics() {
         Ok(Word::NONE),
         "first store: no old entry"
     );
-    assert_eq!(t.load(700), zswap(1));
+    assert_eq!(t.load(700, RCU), zswap(1));
     assert_eq!(
         t.store(700, zswap(2), no_rcu),
         Ok(zswap(1)),
         "store returns the old entry"
     );
-    assert_eq!(t.load(700), zswap(2));
+    assert_eq!(t.load(700, RCU), zswap(2));
     assert_eq!(t.stats.zswap_slots.load(Relaxed), 1);
-    assert_eq!(t.erase(700), zswap(2), "erase returns the entry");
-    assert!(t.erase(700).is_none(), "a second erase finds nothing");
-    assert!(t.load(700).is_none());
+    assert_eq!(t.erase(700, RCU), zswap(2), "erase returns the entry");
+    assert!(t.erase(700, RCU).is_none(), "a second erase finds nothing");
+    assert!(t.load(700, RCU).is_none());
     assert_eq!(t.stats.zswap_slots.load(Relaxed), 0);
     assert_eq!(t.stats.stores.load(Relaxed), 2);
     assert_eq!(t.stats.erases.load(Relaxed), 1);
@@ -140,14 +151,14 @@ fn leaves_come_and_go_with_their_words() {
     assert_eq!(t.stats.leaves.load(Relaxed), 1);
     assert_eq!(t.metadata_bytes(), 4 * 16 + 4096);
     for s in 512..1023 {
-        t.erase(s);
+        t.erase(s, RCU);
     }
     assert_eq!(
         t.stats.leaves.load(Relaxed),
         1,
         "one word left keeps the leaf"
     );
-    t.erase(1023);
+    t.erase(1023, RCU);
     assert_eq!(
         t.stats.leaves.load(Relaxed),
         0,
@@ -157,7 +168,7 @@ fn leaves_come_and_go_with_their_words() {
     assert_eq!(l.graveyard.lock().unwrap().len(), 1);
     // The cluster gets a fresh leaf on its next store.
     t.store(600, phys(9), no_rcu).unwrap();
-    assert_eq!(t.load(600), phys(9));
+    assert_eq!(t.load(600, RCU), phys(9));
     assert_eq!(t.stats.phys_slots.load(Relaxed), 1);
     assert_eq!(l.allocated.load(Relaxed), 2);
 }
@@ -175,7 +186,7 @@ fn leaf_allocation_failure_fails_the_store_only() {
         "an existing leaf needs no memory"
     );
     assert_eq!(t.stats.leaf_alloc_failures.load(Relaxed), 1);
-    assert!(t.load(600).is_none());
+    assert!(t.load(600, RCU).is_none());
 }
 
 #[test]
@@ -184,11 +195,11 @@ fn a_leaf_that_cannot_be_retired_is_kept_and_reused() {
     let mut t = table(1, &l);
     l.fail_retire.store(true, Relaxed);
     t.store(5, zswap(5), no_rcu).unwrap();
-    t.erase(5);
+    t.erase(5, RCU);
     assert_eq!(t.stats.leaves.load(Relaxed), 1, "kept");
     t.store(6, zswap(6), no_rcu).unwrap();
     assert_eq!(l.allocated.load(Relaxed), 1, "reused");
-    t.erase(6);
+    t.erase(6, RCU);
     assert_eq!(
         t.teardown(),
         Teardown {
@@ -213,7 +224,7 @@ fn teardown_reports_words_left() {
             words_left: 3
         }
     );
-    assert!(t.load(0).is_none());
+    assert!(t.load(0, RCU).is_none());
     assert_eq!(t.metadata_bytes(), 0, "nothing is counted once torn down");
     assert_eq!(t.stats.leaves.load(Relaxed), 0);
 }
@@ -251,14 +262,14 @@ fn concurrent_callers_on_shared_leaves() {
                             model.insert(slot, w);
                         }
                         3..=5 => {
-                            assert_eq!(t.erase(slot), want);
+                            assert_eq!(t.erase(slot, RCU), want);
                             model.remove(&slot);
                         }
-                        _ => assert_eq!(t.load(slot), want),
+                        _ => assert_eq!(t.load(slot, RCU), want),
                     }
                 }
                 for (&slot, &w) in &model {
-                    assert_eq!(t.load(slot), w);
+                    assert_eq!(t.load(slot, RCU), w);
                 }
                 model.len() as u64
             })
@@ -275,7 +286,7 @@ fn concurrent_callers_on_shared_leaves() {
         "leaves were retired under load"
     );
     for slot in 0..(CLUSTERS as u64 * 512) {
-        t.erase(slot);
+        t.erase(slot, RCU);
     }
     assert_eq!(s.zswap_slots.load(Relaxed) + s.phys_slots.load(Relaxed), 0);
     assert_eq!(s.leaves.load(Relaxed), 0, "every leaf retired once empty");
@@ -291,23 +302,23 @@ fn replace_swaps_only_the_expected_word_and_keeps_the_leaf() {
     let l = HostLeaves::default();
     let t = table(2, &l);
     assert!(
-        !t.replace(5, phys(1), Word::LOST),
+        !t.replace(5, phys(1), Word::LOST, RCU),
         "no leaf: nothing to replace"
     );
     t.store(5, phys(1), no_rcu).unwrap();
     assert!(
-        !t.replace(5, phys(2), Word::LOST),
+        !t.replace(5, phys(2), Word::LOST, RCU),
         "another physical slot: refused"
     );
-    assert!(!t.replace(5, phys(1), Word::NONE), "NONE is for erase");
-    assert!(!t.replace(6, phys(1), Word::LOST), "another slot: refused");
-    assert!(t.replace(5, phys(1), Word::LOST));
-    assert_eq!(t.load(5), Word::LOST);
+    assert!(!t.replace(5, phys(1), Word::NONE, RCU), "NONE is for erase");
+    assert!(!t.replace(6, phys(1), Word::LOST, RCU), "another slot: refused");
+    assert!(t.replace(5, phys(1), Word::LOST, RCU));
+    assert_eq!(t.load(5, RCU), Word::LOST);
     assert_eq!(t.stats.phys_slots.load(Relaxed), 0);
     assert_eq!(t.stats.lost_slots.load(Relaxed), 1);
     assert_eq!(t.stats.leaves.load(Relaxed), 1);
     // The LOST word counts as a word of the leaf until the slot is freed.
-    assert_eq!(t.erase(5), Word::LOST);
+    assert_eq!(t.erase(5, RCU), Word::LOST);
     assert_eq!(t.stats.lost_slots.load(Relaxed), 0);
     assert_eq!(
         t.stats.leaves.load(Relaxed),

@@ -30,13 +30,14 @@ struct Args {
     after_swapout: Option<String>,
     exit_after_swapout: bool,
     fork: bool,
+    kind: sys::Kind,
 }
 
 const USAGE: &str =
     "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed]
                     [--passes P] [--pageout] [--reclaim] [--min-swapped-pct PCT]
                     [--label NAME] [--exec-after-swapout CMD] [--exit-after-swapout]
-                    [--fork] [--corrupt-after-swapin]
+                    [--fork] [--thp | --shmem] [--corrupt-after-swapin]
 
   --mib N                 anonymous memory to map and fill (default 64)
   --seed S                pattern seed (default 1)
@@ -52,6 +53,9 @@ const USAGE: &str =
   --fork                  after swap-out, fork: the child verifies the shared pages,
                           rewrites every other page (COW) and checks both; then the
                           parent verifies its own copy
+  --thp                   allow large folios (MADV_HUGEPAGE on a 2 MiB aligned mapping):
+                          the THP and mTHP sizes enabled in sysfs apply
+  --shmem                 use shared anonymous memory (shmem) instead of private
   --corrupt-after-swapin  TEST ONLY: flip one byte after swap-in, before verifying";
 
 fn parse_args() -> Result<Args, String> {
@@ -68,6 +72,7 @@ fn parse_args() -> Result<Args, String> {
         after_swapout: None,
         exit_after_swapout: false,
         fork: false,
+        kind: sys::Kind::Anon,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -85,12 +90,17 @@ fn parse_args() -> Result<Args, String> {
             "--exec-after-swapout" => a.after_swapout = Some(value("--exec-after-swapout")?),
             "--exit-after-swapout" => a.exit_after_swapout = true,
             "--fork" => a.fork = true,
+            "--thp" => a.kind = sys::Kind::Thp,
+            "--shmem" => a.kind = sys::Kind::Shmem,
             "-h" | "--help" => return Err(String::new()),
             _ => return Err(format!("unknown argument '{arg}'")),
         }
     }
     if a.mib == 0 || a.passes == 0 || a.min_swapped_pct > 100 {
         return Err("--mib and --passes must be positive, --min-swapped-pct at most 100".into());
+    }
+    if a.fork && a.kind == sys::Kind::Shmem {
+        return Err("--fork checks copy-on-write, which shared memory (--shmem) does not do".into());
     }
     Ok(a)
 }
@@ -128,7 +138,7 @@ fn main() -> ExitCode {
 fn run(a: &Args) -> Result<bool, String> {
     let len = a.mib << 20;
     let pages = len / PAGE;
-    let mut map = sys::Mapping::new(len)?;
+    let mut map = sys::Mapping::new(len, a.kind)?;
     let mem = map.as_mut_slice();
 
     let t = Instant::now();

@@ -4,38 +4,78 @@
 
 use std::io;
 
-/// An anonymous private mapping, unmapped on drop.
-pub struct Mapping {
-    ptr: *mut u8,
-    len: usize,
+/// What backs a [`Mapping`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Private anonymous memory in base pages (`MADV_NOHUGEPAGE`).
+    Anon,
+    /// Private anonymous memory where large folios are allowed (`MADV_HUGEPAGE`, 2 MiB
+    /// aligned): the sizes enabled under `/sys/kernel/mm/transparent_hugepage/` apply.
+    Thp,
+    /// Shared anonymous memory (shmem): swap entries live in the shmem mapping.
+    Shmem,
 }
 
+/// An anonymous mapping, unmapped on drop.
+pub struct Mapping {
+    /// The whole mapping, with the alignment slack of a THP mapping.
+    base: *mut u8,
+    base_len: usize,
+    ptr: *mut u8,
+    len: usize,
+    kind: Kind,
+}
+
+const HPAGE: usize = 2 << 20;
+
 impl Mapping {
-    pub fn new(len: usize) -> Result<Mapping, String> {
+    pub fn new(len: usize, kind: Kind) -> Result<Mapping, String> {
+        let (flags, base_len) = match kind {
+            Kind::Anon => (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, len),
+            Kind::Thp => (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, len + HPAGE),
+            Kind::Shmem => (libc::MAP_SHARED | libc::MAP_ANONYMOUS, len),
+        };
         // SAFETY: An anonymous mapping at an address of the kernel's choosing aliases nothing.
-        let ptr = unsafe {
+        let base = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                len,
+                base_len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                flags,
                 -1,
                 0,
             )
         };
-        if ptr == libc::MAP_FAILED {
+        if base == libc::MAP_FAILED {
             return Err(format!(
-                "mmap of {len} bytes: {}",
+                "mmap of {base_len} bytes: {}",
                 io::Error::last_os_error()
             ));
         }
-        // Base pages: large folios are split on their way to vswap anyway, and the counts below
-        // are in base pages. Failure only means THP is not configured.
-        // SAFETY: The range is the mapping just created.
-        unsafe { libc::madvise(ptr, len, libc::MADV_NOHUGEPAGE) };
+        let base = base.cast::<u8>();
+        let ptr = match kind {
+            Kind::Thp => base.wrapping_add(base.align_offset(HPAGE)),
+            Kind::Anon | Kind::Shmem => base,
+        };
+        let advice = match kind {
+            Kind::Thp => libc::MADV_HUGEPAGE,
+            // Base pages, so that the counts below are exact. Failure only means THP is not
+            // configured.
+            Kind::Anon | Kind::Shmem => libc::MADV_NOHUGEPAGE,
+        };
+        // SAFETY: The range lies inside the mapping just created.
+        if unsafe { libc::madvise(ptr.cast(), len, advice) } != 0 && kind == Kind::Thp {
+            let e = io::Error::last_os_error();
+            // SAFETY: `base`/`base_len` are the mapping just created.
+            unsafe { libc::munmap(base.cast(), base_len) };
+            return Err(format!("MADV_HUGEPAGE: {e}"));
+        }
         Ok(Mapping {
-            ptr: ptr.cast(),
+            base,
+            base_len,
+            ptr,
             len,
+            kind,
         })
     }
 
@@ -54,9 +94,13 @@ impl Mapping {
         Ok(())
     }
 
-    /// Pages of this process now held in swap (`VmSwap`, which counts swap entries in its page
-    /// tables: the mapping is nearly all of this process's anonymous memory).
+    /// Pages of the mapping now held in swap: `VmSwap` for private memory (swap entries in the
+    /// page tables: the mapping is nearly all of this process's anonymous memory), the
+    /// mapping's `Swap:` line in `/proc/self/smaps` for shmem.
     pub fn swapped_pages(&self) -> Result<usize, String> {
+        if self.kind == Kind::Shmem {
+            return self.smaps_swapped_pages();
+        }
         let status = std::fs::read_to_string("/proc/self/status")
             .map_err(|e| format!("/proc/self/status: {e}"))?;
         let kb = status
@@ -68,10 +112,26 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    /// The `Swap:` of this mapping in `/proc/self/smaps`, in pages.
+    fn smaps_swapped_pages(&self) -> Result<usize, String> {
+        let smaps = std::fs::read_to_string("/proc/self/smaps")
+            .map_err(|e| format!("/proc/self/smaps: {e}"))?;
+        let start = format!("{:x}-", self.base as usize);
+        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
+        lines.next().ok_or("mapping not in /proc/self/smaps")?;
+        let kb = lines
+            .find_map(|l| l.strip_prefix("Swap:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+            .ok_or("no Swap: line for the mapping in /proc/self/smaps")?;
+        Ok((kb * 1024 / super::PAGE).min(self.len / super::PAGE))
+    }
+}
+
 impl Drop for Mapping {
     fn drop(&mut self) {
-        // SAFETY: `ptr`/`len` describe the mapping created in `new`, unmapped only here.
-        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+        // SAFETY: `base`/`base_len` describe the mapping created in `new`, unmapped only here.
+        unsafe { libc::munmap(self.base.cast(), self.base_len) };
     }
 }
 

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+# weight: 150
+# Large folios (64 KiB mTHP and PMD THP) through vswap, first with zswap never
+# enabled since boot, then with zswap on. This test must run before any other
+# enables zswap (hence its name, before 03-stock-swap): while zswap has never
+# been enabled, do_swap_page() builds large folios on swap-in from a
+# synchronous device, which is the path that read the wrong physical slot for
+# every page of a large vswap folio but the first.
+#
+# Positive controls, in this same test: stock swap on zram (a synchronous
+# device) does swap large folios in (hugepages-64kB swpin grows), and stock
+# swap on a disk stores them whole (swpout grows). vswap then reads its slots
+# one page at a time (its swpin must not grow) and every page comes back.
+
+THP=/sys/kernel/mm/transparent_hugepage
+[ -d $THP/hugepages-64kB ] || fail "no 64 KiB mTHP in $THP"
+[ -d $THP/hugepages-2048kB ] || fail "no PMD THP in $THP"
+expect_eq "zswap stores before this test (it must run first)" "$(vmstat zswpout)" 0
+expect_eq "zswap enabled at boot" "$(cat /sys/module/zswap/parameters/enabled)" N
+# What to restore at the end: the selected value of each "enabled" file.
+thp_saved=$(for f in $THP/enabled $THP/hugepages-*kB/enabled; do
+	echo "$f $(sed 's/.*\[\(.*\)\].*/\1/' "$f")"; done)
+
+# thp_sizes SIZE...: allow exactly these large folio sizes (always), no others.
+thp_sizes() {
+	local d s
+	for d in $THP/hugepages-*kB; do echo never >"$d/enabled" || fail "write $d/enabled"; done
+	echo always >$THP/enabled || fail "write $THP/enabled"
+	for s in "$@"; do echo always >$THP/hugepages-$s/enabled || fail "enable $s folios"; done
+}
+mthp() { cat $THP/hugepages-$1/stats/$2; }
+
+# run_case LABEL SIZE SEED [VERIFIER ARGS...]: the workload in a memcg; sets
+# D_SWPOUT, D_FALLBACK, D_SWPIN (deltas of SIZE's counters) and checks the data.
+run_case() {
+	local label=$1 size=$2 seed=$3 o f i cg
+	shift 3
+	cg=$(memcg_new large 512M)
+	o=$(mthp $size swpout) f=$(mthp $size swpout_fallback) i=$(mthp $size swpin)
+	verify_in_memcg "$cg" --label "$label" --thp --mib 32 --seed "$seed" --pageout \
+		--passes 2 --fork --min-swapped-pct 80 "$@" || fail "verifier ($label): $VERIFY_OUT"
+	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
+	D_SWPOUT=$(( $(mthp $size swpout) - o ))
+	D_FALLBACK=$(( $(mthp $size swpout_fallback) - f ))
+	D_SWPIN=$(( $(mthp $size swpin) - i ))
+	log "$label: $size swpout +$D_SWPOUT swpout_fallback +$D_FALLBACK swpin +$D_SWPIN"
+	release_swap_cache "$cg"
+	rmdir "$cg"
+}
+
+zram_on() {
+	modprobe zram num_devices=1 || fail "modprobe zram"
+	echo 256M >/sys/block/zram0/disksize || fail "zram0 disksize"
+	mkswap -q /dev/zram0 >/dev/null || fail "mkswap /dev/zram0"
+	swapon -p 10 /dev/zram0 || fail "swapon /dev/zram0"
+}
+zram_off() {
+	swapoff /dev/zram0 || fail "swapoff /dev/zram0"
+	echo 1 >/sys/block/zram0/reset || fail "zram0 reset"
+	rmmod zram || fail "rmmod zram"
+}
+
+thp_sizes 64kB
+
+# Control 1: stock swap on a disk keeps 64 KiB folios whole.
+stock_swap_on $SWAPDEV
+run_case stock-disk-64k 64kB 301
+expect_ge "stock disk: 64 KiB folios swapped out whole" "$D_SWPOUT" 16
+swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
+
+# Control 2: stock swap on zram (synchronous) swaps 64 KiB folios in whole.
+zram_on
+run_case stock-zram-64k 64kB 302
+expect_ge "stock zram: 64 KiB folios swapped in whole" "$D_SWPIN" 1
+zram_off
+
+# vswap + a physical device, zswap never enabled: every page goes to disk.
+vswap_on
+phys_on $SWAPDEV
+p0=$(vmstat pswpout)
+run_case vswap-64k 64kB 303 --pattern mixed
+expect_eq "vswap: 64 KiB folios swapped in whole" "$D_SWPIN" 0
+expect_ge "vswap: pages written to $SWAPDEV" $(( $(vmstat pswpout) - p0 )) 4096
+expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
+
+# PMD THP through vswap.
+thp_sizes 2048kB
+t0=$(vmstat thp_swpout) tf0=$(vmstat thp_swpout_fallback)
+run_case vswap-pmd 2048kB 304 --pattern mixed
+log "thp_swpout +$(( $(vmstat thp_swpout) - t0 )) thp_swpout_fallback +$(( $(vmstat thp_swpout_fallback) - tf0 ))"
+expect_eq "vswap: PMD folios swapped in whole" "$D_SWPIN" 0
+show_vswap_stats
+
+# Now with zswap: both sizes at once, random data in part (zswap rejects it,
+# the physical fallback takes it), with and without the physical device.
+thp_sizes 64kB 2048kB
+zswap_on lz4
+z0=$(vmstat zswpout)
+run_case vswap-zswap-phys 64kB 305 --pattern mixed
+expect_ge "zswap stores" $(( $(vmstat zswpout) - z0 )) 4096
+expect_eq "vswap + zswap: 64 KiB folios swapped in whole" "$D_SWPIN" 0
+swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
+run_case vswap-zswap-only 64kB 306
+expect_eq "vswap + zswap: 64 KiB folios swapped in whole" "$D_SWPIN" 0
+show_vswap_stats
+vswap_off
+zswap_off
+while read -r f v; do echo "$v" >"$f" || fail "restore $f"; done <<<"$thp_saved"

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+# weight: 150
+# vswap over the kinds of physical swap operators use: a zram device (it needs
+# stable pages under writeback), a swapfile on ext4 (extents, no block device
+# of its own), and shmem pages instead of private anonymous ones, including a
+# swapoff of the physical device while shmem pages live on it. Every case
+# writes known patterns, forces them out through vswap to that device, reads
+# them back and counts mismatches, which must be zero; the pages are shown to
+# have reached the device (its Used column, pswpout, the module's counters).
+
+zswap_on lz4
+
+# case_phys LABEL DEV [VERIFIER ARGS...]: random data (zswap rejects it) goes
+# through vswap to the physical device DEV, and comes back.
+case_phys() {
+	local label=$1 dev=$2 cg p0 f0
+	shift 2
+	cg=$(memcg_new vkinds 512M)
+	p0=$(vmstat pswpout) f0=$(vswap_stat phys_fallbacks)
+	check_dev='
+		u=$(awk "\$1 == \"'$dev'\" { print \$4 }" /proc/swaps)
+		echo "  # while out: '$dev' used ${u} KiB"
+		[ "${u:-0}" -ge 16384 ]'
+	verify_in_memcg "$cg" --label "$label" --mib 32 --pattern random --seed 161 \
+		--pageout --passes 2 --min-swapped-pct 80 --exec-after-swapout "$check_dev" "$@" ||
+		fail "verifier ($label): $VERIFY_OUT"
+	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
+	expect_ge "$label: pswpout" $(( $(vmstat pswpout) - p0 )) 4096
+	expect_ge "$label: physical fallbacks" $(( $(vswap_stat phys_fallbacks) - f0 )) 4096
+	release_swap_cache "$cg"
+	expect_eq "$label: physical slots after exit" "$(vswap_stat phys_in_use)" 0
+	expect_eq "$label: $dev used after exit" "$(swaps_used "$dev")" 0
+	rmdir "$cg"
+}
+
+vswap_on
+
+# zram: stable writes, synchronous I/O.
+modprobe zram num_devices=1 || fail "modprobe zram"
+echo 128M >/sys/block/zram0/disksize || fail "zram0 disksize"
+expect_eq "zram needs stable pages" "$(cat /sys/block/zram0/queue/stable_writes)" 1
+phys_on /dev/zram0
+case_phys zram /dev/zram0
+swapoff /dev/zram0 || fail "swapoff /dev/zram0"
+echo 1 >/sys/block/zram0/reset || fail "zram0 reset"
+rmmod zram || fail "rmmod zram"
+
+# A swapfile on ext4.
+mnt=/tmp/vswap-ext4
+mkfs.ext4 -q -F $SWAPDEV2 || fail "mkfs.ext4 $SWAPDEV2"
+mkdir -p $mnt
+mount $SWAPDEV2 $mnt || fail "mount $SWAPDEV2"
+fallocate -l 128M $mnt/swapfile || fail "fallocate"
+chmod 600 $mnt/swapfile
+mkswap -q $mnt/swapfile >/dev/null || fail "mkswap swapfile"
+swapon $mnt/swapfile || fail "swapon swapfile"
+case_phys ext4-swapfile $mnt/swapfile
+
+# The swapfile is swapped off while the data lives on it: the pages move back
+# under their vswap slots, then are read back intact.
+cg=$(memcg_new vkinds 512M)
+off_swapfile='
+	m0=$(awk "\$1 == \"phys_swapoff_moved\" { print \$2 }" '"$VSWAP_STATS"')
+	swapoff '"$mnt"'/swapfile || exit 1
+	m1=$(awk "\$1 == \"phys_swapoff_moved\" { print \$2 }" '"$VSWAP_STATS"')
+	echo "  # swapoff of the swapfile moved $((m1 - m0)) pages"
+	[ $((m1 - m0)) -ge 4096 ]'
+verify_in_memcg "$cg" --label ext4-swapoff --mib 32 --pattern random --seed 162 \
+	--pageout --min-swapped-pct 80 --exec-after-swapout "$off_swapfile" ||
+	fail "verifier (ext4-swapoff): $VERIFY_OUT"
+expect_eq "ext4-swapoff: mismatches" "$(field mismatched_pages)" 0
+release_swap_cache "$cg"
+rmdir "$cg"
+umount $mnt || fail "umount $mnt"
+
+# shmem through vswap, to a disk; then that disk is swapped off while the
+# shmem pages live on it.
+phys_on $SWAPDEV
+case_phys shmem $SWAPDEV --shmem
+cg=$(memcg_new vkinds 512M)
+off_disk='
+	swapoff '"$SWAPDEV"' || exit 1
+	echo "  # swapoff of '"$SWAPDEV"' with shmem pages on it: done"'
+verify_in_memcg "$cg" --label shmem-swapoff --shmem --mib 32 --pattern mixed --seed 163 \
+	--pageout --min-swapped-pct 80 --exec-after-swapout "$off_disk" ||
+	fail "verifier (shmem-swapoff): $VERIFY_OUT"
+expect_eq "shmem-swapoff: mismatches" "$(field mismatched_pages)" 0
+expect_eq "$SWAPDEV is off" "$(swaps_used $SWAPDEV)" ""
+release_swap_cache "$cg"
+rmdir "$cg"
+show_vswap_stats
+vswap_off
+zswap_off
