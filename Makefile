@@ -20,8 +20,11 @@ export PATH := $(HOME)/.cargo/bin:$(VSWAP_CACHE)/venv/bin:$(PATH)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM)
 RUST_SRCS = $(wildcard rust/*.rs)
 VERIFY = tools/vswap-verify/target/release/vswap-verify
+# The kernel's own zswap selftest, built from the patched tree for the guest.
+KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
+TEST_ZSWAP = tools/kselftest/test_zswap
 
-.PHONY: all setup kernel module tools host-test guest-test test test-one test-splat \
+.PHONY: all setup kernel module tools kselftest host-test guest-test test test-one test-splat \
 	run check check-series fmt clean
 
 all: module tools
@@ -39,17 +42,23 @@ module: kernel
 tools:
 	@cargo build --quiet --release --locked --manifest-path tools/vswap-verify/Cargo.toml
 
+# Static, so that it runs in the guest whatever its libc.
+kselftest: kernel
+	@mkdir -p $(dir $(TEST_ZSWAP))
+	@cd $(KSELFTEST_DIR) && gcc -static -O2 -Wall -I lib/include -I .. \
+		test_zswap.c lib/cgroup_util.c -o $(CURDIR)/$(TEST_ZSWAP)
+
 host-test: setup
 	@echo "[vswap] host tests (cargo test)"
 	@cargo test --quiet --locked --manifest-path rust/host/Cargo.toml
 
-guest-test: module tools
+guest-test: module tools kselftest
 	@qemu/run.sh
 
 test: host-test guest-test
 
 # One guest test alone: make test-one TEST=03-stock-swap
-test-one: module tools
+test-one: module tools kselftest
 	@qemu/run.sh $(TEST)
 
 # Show that a splat fails the run: this target is expected to FAIL.
@@ -75,3 +84,4 @@ clean:
 	@[ ! -d $(KDIR) ] || $(KMAKE) clean
 	@cargo clean --quiet --manifest-path rust/host/Cargo.toml
 	@cargo clean --quiet --manifest-path tools/vswap-verify/Cargo.toml
+	@rm -f $(TEST_ZSWAP)

@@ -227,7 +227,7 @@ impl Backend {
             return Err(ENOENT);
         }
         let old_slot = old.decode();
-        let p = folio.alloc_backing().inspect_err(|_| {
+        let p = folio.alloc_backing(self.vtype(), offset).inspect_err(|_| {
             self.phys.alloc_failed(old_slot);
         })?;
         let switched = Word::encode(Slot::Phys(p))
@@ -275,6 +275,15 @@ impl Backend {
                 kernel::warn_on!(true);
                 None
             }
+        }
+    }
+
+    /// The physical slot backing slot `offset` now, if any: a lockless hint for choosing how to
+    /// do I/O, asked of any slot (unlike [`Backend::lookup_phys`], nothing here is a bug).
+    pub(crate) fn peek_phys(t: &KTable, offset: u64) -> Option<PhysSlot> {
+        match t.load(offset, &rcu::read_lock()).decode() {
+            Slot::Phys(p) => Some(p),
+            Slot::None | Slot::Zswap(_) | Slot::Lost => None,
         }
     }
 

@@ -16,6 +16,8 @@ pub(crate) const NR_PAGES_MIN: u64 = CLUSTER_PAGES;
 pub(crate) const NR_PAGES_MAX: u64 = 1 << 32;
 /// Default size of the vswap device: 4 GiB of 4 KiB pages. Idle slots cost nothing.
 pub(crate) const NR_PAGES_DEFAULT: u64 = 1 << 20;
+/// Longest test-only wait between adding the disk and letting it be swapped on, in ms.
+pub(crate) const READY_DELAY_MS_MAX: u32 = 10_000;
 
 /// A module parameter with a value the module refuses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,11 +47,18 @@ pub(crate) struct Config {
     pub(crate) nr_pages: u64,
     /// Test only: raise a warning at load so the guest harness can prove it catches splats.
     pub(crate) selftest_warn: bool,
+    /// Test only: milliseconds to wait, during load, between adding `/dev/vswap0` and letting it
+    /// be swapped on, so that a test can try to swap on it in that window.
+    pub(crate) test_ready_delay_ms: u32,
 }
 
 impl Config {
     /// Validates the raw parameter values.
-    pub(crate) fn new(nr_pages: u64, selftest_warn: u32) -> Result<Config, ParamError> {
+    pub(crate) fn new(
+        nr_pages: u64,
+        selftest_warn: u32,
+        test_ready_delay_ms: u32,
+    ) -> Result<Config, ParamError> {
         if !(NR_PAGES_MIN..=NR_PAGES_MAX).contains(&nr_pages)
             || !nr_pages.is_multiple_of(CLUSTER_PAGES)
         {
@@ -70,9 +79,17 @@ impl Config {
                 })
             }
         };
+        if test_ready_delay_ms > READY_DELAY_MS_MAX {
+            return Err(ParamError {
+                name: "test_ready_delay_ms",
+                value: test_ready_delay_ms.into(),
+                expected: "at most 10000",
+            });
+        }
         Ok(Config {
             nr_pages,
             selftest_warn,
+            test_ready_delay_ms,
         })
     }
 }

@@ -274,6 +274,7 @@ impl Registration {
                 writeout_rejected: Some(writeout_rejected),
                 alloc_phys: Some(alloc_phys),
                 lookup_phys: Some(lookup_phys),
+                peek_phys: Some(peek_phys),
                 release_phys: Some(release_phys),
             },
             GFP_KERNEL,
@@ -449,6 +450,20 @@ unsafe extern "C" fn lookup_phys(data: *mut c_void, offset: c_ulong) -> bindings
         .map_or(bindings::swp_entry_t { val: 0 }, swp_entry)
 }
 
+/// `ops->peek_phys`: the physical slot backing a slot now, or an entry whose `val` is 0; a hint.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn peek_phys(data: *mut c_void, offset: c_ulong) -> bindings::swp_entry_t {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let table = unsafe { backend(data).table.get() };
+    table
+        .and_then(|t| Backend::peek_phys(t, offset as u64))
+        .map_or(bindings::swp_entry_t { val: 0 }, swp_entry)
+}
+
 /// `ops->release_phys`: swapoff of a physical device moves a slot's data back to memory.
 ///
 /// # Safety
@@ -499,12 +514,12 @@ fn phys_slot(e: bindings::swp_entry_t) -> Option<PhysSlot> {
 }
 
 /// A folio in the swap cache of the vswap device, locked by the swap core for the duration of a
-/// hook.
+/// hook. A large folio covers several vswap slots, each backed on its own.
 ///
 /// # Invariants
 ///
-/// `folio` is a valid, locked, order-0 folio in the swap cache of the attached vswap device for
-/// the lifetime `'a`.
+/// `folio` is a valid, locked folio in the swap cache of the attached vswap device for the
+/// lifetime `'a`.
 pub(crate) struct SwapCacheFolio<'a> {
     folio: NonNull<bindings::folio>,
     _hook: PhantomData<&'a bindings::folio>,
@@ -525,13 +540,20 @@ impl SwapCacheFolio<'_> {
         }
     }
 
-    /// Allocates a physical slot on an ordinary swap device for this folio's vswap slot; the
-    /// slot's rmap entry names it. May sleep.
-    pub(crate) fn alloc_backing(&self) -> Result<PhysSlot> {
+    /// Allocates a physical slot on an ordinary swap device for slot `offset` (one of this
+    /// folio's slots) of vswap type `vtype`; the physical slot's rmap entry names it. May sleep.
+    pub(crate) fn alloc_backing(&self, vtype: u8, offset: u64) -> Result<PhysSlot> {
         let mut phys = bindings::swp_entry_t { val: 0 };
         // SAFETY: By the type invariant the folio is locked and in the vswap swap cache, and the
-        // hook runs in process context with no spinlock held (the operation's contract).
-        to_result(unsafe { bindings::vswap_backing_alloc(self.folio.as_ptr(), &mut phys) })?;
+        // hook runs in process context with no spinlock held (the operation's contract). The C
+        // side checks that the slot is one of the folio's.
+        to_result(unsafe {
+            bindings::vswap_backing_alloc(
+                self.folio.as_ptr(),
+                raw_swp_entry(vtype, offset),
+                &mut phys,
+            )
+        })?;
         phys_slot(phys).ok_or_else(|| {
             // A swap type beyond what a PHYS word holds cannot come from the kernel.
             kernel::warn_on!(true);

@@ -28,6 +28,10 @@ use kernel::{
     sync::{
         Arc,
         Mutex, //
+    },
+    time::{
+        delay::fsleep,
+        Delta, //
     }, //
 };
 
@@ -61,6 +65,10 @@ module! {
         selftest_warn: u32 {
             default: 0,
             description: "Test only: 1 raises a WARNING at load (proves splat detection)",
+        },
+        test_ready_delay_ms: u32 {
+            default: 0,
+            description: "Test only: ms to wait at load before /dev/vswap0 can be swapped on",
         },
     },
 }
@@ -147,6 +155,7 @@ impl VswapModule {
         Config::new(
             *module_parameters::nr_pages.value(),
             *module_parameters::selftest_warn.value(),
+            *module_parameters::test_ready_delay_ms.value(),
         )
         .map_err(|err| {
             pr_err!(
@@ -190,9 +199,12 @@ impl kernel::Module for VswapModule {
         )?;
         // The last step that can fail: a failure before it leaves nothing attached, and nothing
         // can attach before the disk is ready, below.
-        let registration = ffi::Registration::new(&disk.lock(), backend, module)?;
+        let registration = ffi::Registration::new(&*disk.lock(), backend, module)?;
+        if config.test_ready_delay_ms != 0 {
+            fsleep(Delta::from_millis(config.test_ready_delay_ms.into()));
+        }
         io.ready.store(true, Release);
-        ffi::disk_changed(&disk.lock());
+        ffi::disk_changed(&*disk.lock());
         pr_info!(
             "loaded: /dev/vswap0 with {} virtual slots\n",
             config.nr_pages
@@ -211,7 +223,7 @@ impl Drop for VswapModule {
         // Unloading: the module is not pinned, so no device is attached. Look empty again before
         // the registration goes, so that nothing swaps on the disk as an ordinary device.
         self.io.ready.store(false, Release);
-        ffi::disk_changed(&self.disk.lock());
+        ffi::disk_changed(&*self.disk.lock());
         // Leaves retired while swapped on are freed by RCU callbacks in this module's text.
         ffi::rcu_barrier();
         pr_info!("unloaded\n");

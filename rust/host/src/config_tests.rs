@@ -7,17 +7,17 @@ use std::string::ToString;
 
 #[test]
 fn defaults_are_valid() {
-    let cfg = Config::new(NR_PAGES_DEFAULT, 0).expect("defaults are valid");
+    let cfg = Config::new(NR_PAGES_DEFAULT, 0, 0).expect("defaults are valid");
     assert_eq!(cfg.nr_pages, NR_PAGES_DEFAULT);
     assert!(!cfg.selftest_warn);
 }
 
 #[test]
 fn nr_pages_bounds() {
-    assert!(Config::new(NR_PAGES_MIN, 0).is_ok());
-    assert!(Config::new(NR_PAGES_MAX, 0).is_ok());
+    assert!(Config::new(NR_PAGES_MIN, 0, 0).is_ok());
+    assert!(Config::new(NR_PAGES_MAX, 0, 0).is_ok());
     for bad in [0, 1, 511, 513, 1000, NR_PAGES_MAX + CLUSTER_PAGES, u64::MAX] {
-        let err = Config::new(bad, 0).expect_err("out of range");
+        let err = Config::new(bad, 0, 0).expect_err("out of range");
         assert_eq!(err.name, "nr_pages");
         assert_eq!(err.value, bad);
     }
@@ -26,19 +26,32 @@ fn nr_pages_bounds() {
 #[test]
 fn selftest_warn_is_a_boolean() {
     assert!(
-        Config::new(NR_PAGES_DEFAULT, 1)
+        Config::new(NR_PAGES_DEFAULT, 1, 0)
             .expect("valid")
             .selftest_warn
     );
-    let err = Config::new(NR_PAGES_DEFAULT, 2).expect_err("not 0 or 1");
+    let err = Config::new(NR_PAGES_DEFAULT, 2, 0).expect_err("not 0 or 1");
     assert_eq!(err.name, "selftest_warn");
 }
 
 #[test]
 fn errors_name_the_parameter_and_the_range() {
-    let msg = Config::new(100, 0).expect_err("too small").to_string();
+    let msg = Config::new(100, 0, 0).expect_err("too small").to_string();
     assert_eq!(
         msg,
         "invalid nr_pages=100: expected a multiple of 512 from 512 to 4294967296"
     );
+}
+
+#[test]
+fn test_ready_delay_is_bounded() {
+    assert_eq!(
+        Config::new(NR_PAGES_DEFAULT, 0, READY_DELAY_MS_MAX)
+            .expect("the maximum is valid")
+            .test_ready_delay_ms,
+        READY_DELAY_MS_MAX
+    );
+    let err = Config::new(NR_PAGES_DEFAULT, 0, READY_DELAY_MS_MAX + 1).expect_err("too long");
+    assert_eq!(err.name, "test_ready_delay_ms");
+    assert_eq!(err.value, u64::from(READY_DELAY_MS_MAX) + 1);
 }
