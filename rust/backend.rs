@@ -223,7 +223,7 @@ impl Backend {
             None => old.is_none() || old == Word::LOST,
         };
         if !valid {
-            self.phys.alloc_stale.fetch_add(1, Relaxed);
+            self.phys.stale();
             return Err(ENOENT);
         }
         let old_slot = old.decode();
@@ -328,11 +328,11 @@ impl Backend {
     }
 }
 
-/// The errno of a failed vtable store.
+/// The errno of a failed vtable store. A leaf that stays busy being retired counts as no memory
+/// for the word: zswap expects `ENOMEM` from a store (anything else warns) and rejects the page.
 fn store_errno(e: StoreError) -> Error {
     match e {
-        StoreError::NoMemory => ENOMEM,
+        StoreError::NoMemory | StoreError::Busy => ENOMEM,
         StoreError::OutOfRange => EINVAL,
-        StoreError::Busy => EBUSY,
     }
 }

@@ -128,6 +128,12 @@ impl PhysStats {
         }
     }
 
+    /// An allocation was refused before allocating: the slot no longer held what the caller
+    /// expected. Neither an allocation nor a failure to find space.
+    pub(crate) fn stale(&self) {
+        self.alloc_stale.fetch_add(1, Relaxed);
+    }
+
     /// `p` was handed back to the kernel; `freed` says whether the kernel freed it.
     pub(crate) fn released(&self, p: PhysSlot, freed: bool) {
         if !freed {

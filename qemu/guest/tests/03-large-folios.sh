@@ -9,8 +9,9 @@
 #
 # Positive controls, in this same test: stock swap on zram (a synchronous
 # device) does swap large folios in (hugepages-64kB swpin grows), and stock
-# swap on a disk stores them whole (swpout grows). vswap then reads its slots
-# one page at a time (its swpin must not grow) and every page comes back.
+# swap on a disk stores them whole (swpout grows). vswap must store them
+# whole too (swpout, zswpout, thp_swpout grow: no split), read its slots one
+# page at a time (its swpin must not grow), and every page comes back.
 
 THP=/sys/kernel/mm/transparent_hugepage
 [ -d $THP/hugepages-64kB ] || fail "no 64 KiB mTHP in $THP"
@@ -33,17 +34,19 @@ mthp() { cat $THP/hugepages-$1/stats/$2; }
 # run_case LABEL SIZE SEED [VERIFIER ARGS...]: the workload in a memcg; sets
 # D_SWPOUT, D_FALLBACK, D_SWPIN (deltas of SIZE's counters) and checks the data.
 run_case() {
-	local label=$1 size=$2 seed=$3 o f i cg
+	local label=$1 size=$2 seed=$3 o f i z cg
 	shift 3
 	cg=$(memcg_new large 512M)
 	o=$(mthp $size swpout) f=$(mthp $size swpout_fallback) i=$(mthp $size swpin)
+	z=$(mthp $size zswpout)
 	verify_in_memcg "$cg" --label "$label" --thp --mib 32 --seed "$seed" --pageout \
 		--passes 2 --fork --min-swapped-pct 80 "$@" || fail "verifier ($label): $VERIFY_OUT"
 	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
 	D_SWPOUT=$(( $(mthp $size swpout) - o ))
 	D_FALLBACK=$(( $(mthp $size swpout_fallback) - f ))
 	D_SWPIN=$(( $(mthp $size swpin) - i ))
-	log "$label: $size swpout +$D_SWPOUT swpout_fallback +$D_FALLBACK swpin +$D_SWPIN"
+	D_ZSWPOUT=$(( $(mthp $size zswpout) - z ))
+	log "$label: $size swpout +$D_SWPOUT zswpout +$D_ZSWPOUT swpout_fallback +$D_FALLBACK swpin +$D_SWPIN"
 	release_swap_cache "$cg"
 	rmdir "$cg"
 }
@@ -79,6 +82,7 @@ vswap_on
 phys_on $SWAPDEV
 p0=$(vmstat pswpout)
 run_case vswap-64k 64kB 303 --pattern mixed
+expect_ge "vswap: 64 KiB folios swapped out whole" "$D_SWPOUT" 16
 expect_eq "vswap: 64 KiB folios swapped in whole" "$D_SWPIN" 0
 expect_ge "vswap: pages written to $SWAPDEV" $(( $(vmstat pswpout) - p0 )) 4096
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
@@ -88,6 +92,7 @@ thp_sizes 2048kB
 t0=$(vmstat thp_swpout) tf0=$(vmstat thp_swpout_fallback)
 run_case vswap-pmd 2048kB 304 --pattern mixed
 log "thp_swpout +$(( $(vmstat thp_swpout) - t0 )) thp_swpout_fallback +$(( $(vmstat thp_swpout_fallback) - tf0 ))"
+expect_ge "vswap: PMD folios swapped out whole (thp_swpout)" $(( $(vmstat thp_swpout) - t0 )) 1
 expect_eq "vswap: PMD folios swapped in whole" "$D_SWPIN" 0
 show_vswap_stats
 
@@ -98,9 +103,11 @@ zswap_on lz4
 z0=$(vmstat zswpout)
 run_case vswap-zswap-phys 64kB 305 --pattern mixed
 expect_ge "zswap stores" $(( $(vmstat zswpout) - z0 )) 4096
+expect_ge "vswap + zswap: 64 KiB folios stored whole (zswpout + swpout)" $((D_ZSWPOUT + D_SWPOUT)) 16
 expect_eq "vswap + zswap: 64 KiB folios swapped in whole" "$D_SWPIN" 0
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 run_case vswap-zswap-only 64kB 306
+expect_ge "vswap + zswap only: 64 KiB folios stored whole in zswap" "$D_ZSWPOUT" 16
 expect_eq "vswap + zswap: 64 KiB folios swapped in whole" "$D_SWPIN" 0
 show_vswap_stats
 vswap_off

@@ -70,6 +70,18 @@ fn failed_writeback_allocation_saves_a_decompression() {
 }
 
 #[test]
+fn stale_writeback_is_refused_before_allocating() {
+    let st = PhysStats::new();
+    st.stale();
+    assert_eq!(st.alloc_stale.load(Relaxed), 1);
+    // Nothing was allocated and no space was missing: the other counters stay.
+    assert_eq!(st.alloc_ok.load(Relaxed), 0);
+    assert_eq!(st.alloc_failed.load(Relaxed), 0);
+    assert_eq!(st.decompress_saved.load(Relaxed), 0);
+    assert_eq!(st.total_in_use(), 0);
+}
+
+#[test]
 fn refused_free_is_a_mismatch_not_a_free() {
     let s = PhysStats::new();
     s.allocated(p(4, 9), Slot::None);

@@ -311,7 +311,10 @@ fn replace_swaps_only_the_expected_word_and_keeps_the_leaf() {
         "another physical slot: refused"
     );
     assert!(!t.replace(5, phys(1), Word::NONE, RCU), "NONE is for erase");
-    assert!(!t.replace(6, phys(1), Word::LOST, RCU), "another slot: refused");
+    assert!(
+        !t.replace(6, phys(1), Word::LOST, RCU),
+        "another slot: refused"
+    );
     assert!(t.replace(5, phys(1), Word::LOST, RCU));
     assert_eq!(t.load(5, RCU), Word::LOST);
     assert_eq!(t.stats.phys_slots.load(Relaxed), 0);

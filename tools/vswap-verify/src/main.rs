@@ -100,7 +100,9 @@ fn parse_args() -> Result<Args, String> {
         return Err("--mib and --passes must be positive, --min-swapped-pct at most 100".into());
     }
     if a.fork && a.kind == sys::Kind::Shmem {
-        return Err("--fork checks copy-on-write, which shared memory (--shmem) does not do".into());
+        return Err(
+            "--fork checks copy-on-write, which shared memory (--shmem) does not do".into(),
+        );
     }
     Ok(a)
 }
