@@ -20,9 +20,10 @@ export PATH := $(HOME)/.cargo/bin:$(VSWAP_CACHE)/venv/bin:$(PATH)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM)
 RUST_SRCS = $(wildcard rust/*.rs)
 VERIFY = tools/vswap-verify/target/release/vswap-verify
-# The kernel's own zswap selftest, built from the patched tree for the guest.
+# The kernel's own zswap selftest, built from the patched tree for the guest
+# (tools/test-zswap/test_zswap_select.c: the same tests, some can be left out).
 KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
-TEST_ZSWAP = tools/kselftest/test_zswap
+TEST_ZSWAP = tools/test-zswap/test_zswap
 
 .PHONY: all setup kernel module tools kselftest host-test guest-test test test-one test-splat \
 	run check check-series fmt clean
@@ -45,8 +46,9 @@ tools:
 # Static, so that it runs in the guest whatever its libc.
 kselftest: kernel
 	@mkdir -p $(dir $(TEST_ZSWAP))
-	@cd $(KSELFTEST_DIR) && gcc -static -O2 -Wall -I lib/include -I .. \
-		test_zswap.c lib/cgroup_util.c -o $(CURDIR)/$(TEST_ZSWAP)
+	@gcc -static -O2 -Wall -I $(KSELFTEST_DIR) -I $(KSELFTEST_DIR)/lib/include \
+		-I $(KSELFTEST_DIR)/.. $(CURDIR)/$(TEST_ZSWAP)_select.c \
+		$(KSELFTEST_DIR)/lib/cgroup_util.c -o $(CURDIR)/$(TEST_ZSWAP)
 
 host-test: setup
 	@echo "[vswap] host tests (cargo test)"

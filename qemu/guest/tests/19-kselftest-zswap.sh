@@ -8,15 +8,20 @@
 # incompressible page uncompressed (stock 7.2 does, to write it back later in
 # LRU order); vswap sends it straight to a physical slot instead, without
 # holding a full page of zswap pool memory for it (see design.rst).
+#
+# Left out, on both sides: test_no_kmem_bypass. It lowers min_free_kbytes to
+# push the whole guest to its low watermark, where kmemleak cannot allocate
+# its metadata and disables itself for the rest of the boot, which would
+# void the suite's final leak check (seen: "kmemleak: Memory pool empty").
 
-KSELFTEST=$TOP/tools/kselftest/test_zswap
+KSELFTEST=$TOP/tools/test-zswap/test_zswap
 EXPECTED_DIFF="test_zswap_incompressible"
 [ -x "$KSELFTEST" ] || fail "no $KSELFTEST: run make kselftest"
 
 # run_selftest LABEL: runs test_zswap; prints "ok NAME" / "not ok NAME" lines.
 run_selftest() {
 	local out=/tmp/test_zswap-$1.out
-	(cd /tmp && timeout 900 "$KSELFTEST") >"$out" 2>&1
+	(cd /tmp && timeout 900 "$KSELFTEST" -x test_no_kmem_bypass) >"$out" 2>&1
 	sed 's/^/  # '"$1"': /' "$out" | head -n 40 >&2
 	sed -n -E 's/^(ok|not ok) [0-9]+ (test_[a-z_]+).*/\1 \2/p' "$out"
 }
