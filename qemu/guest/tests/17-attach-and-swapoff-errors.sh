@@ -55,8 +55,11 @@ phys_on $SWAPDEV
 zswap_off
 cg=$(memcg_new venomem 512M)
 out=/tmp/vswap-swapoff.err
+# The command runs as the verifier's child: it leaves the memcg first, so that
+# swapoff's own memory is not charged there.
 no_room='
 	cg='"$cg"'
+	echo $$ >'"$CG"'/cgroup.procs || exit 1
 	echo 8M >$cg/memory.max || exit 1
 	if swapoff '"$SWAPDEV"' 2>'"$out"'; then echo "  # swapoff succeeded without room"; exit 1; fi
 	echo "  # swapoff without room: $(cat '"$out"')"
