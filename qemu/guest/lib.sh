@@ -36,7 +36,10 @@ setup_guest() {
 		echo clear >$DBG/kmemleak
 	fi
 	swapoff -a 2>/dev/null || true
-	echo 0 >/sys/module/zswap/parameters/enabled
+	# Any write to "enabled" sets zswap up, after which zswap_never_enabled()
+	# is false for good (no large folio swap-in): leave it alone if it is off.
+	[ "$(cat /sys/module/zswap/parameters/enabled)" = N ] ||
+		echo 0 >/sys/module/zswap/parameters/enabled
 }
 
 # dmesg lines since mark $1 (a line count taken with dmesg_mark).

@@ -7,6 +7,8 @@
 # writes known patterns, forces them out through vswap to that device, reads
 # them back and counts mismatches, which must be zero; the pages are shown to
 # have reached the device (its Used column, pswpout, the module's counters).
+# Pages read back from a disk come with swap readahead, as on stock swap
+# (swap_ra grows); from zram (synchronous) without, as on stock swap.
 
 zswap_on lz4
 
@@ -16,7 +18,7 @@ case_phys() {
 	local label=$1 dev=$2 cg p0 f0
 	shift 2
 	cg=$(memcg_new vkinds 512M)
-	p0=$(vmstat pswpout) f0=$(vswap_stat phys_fallbacks)
+	p0=$(vmstat pswpout) f0=$(vswap_stat phys_fallbacks) ra0=$(vmstat swap_ra)
 	check_dev='
 		u=$(awk "\$1 == \"'$dev'\" { print \$4 }" /proc/swaps)
 		echo "  # while out: '$dev' used ${u} KiB"
@@ -27,6 +29,8 @@ case_phys() {
 	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
 	expect_ge "$label: pswpout" $(( $(vmstat pswpout) - p0 )) 4096
 	expect_ge "$label: physical fallbacks" $(( $(vswap_stat phys_fallbacks) - f0 )) 4096
+	RA=$(( $(vmstat swap_ra) - ra0 ))
+	log "$label: swap readahead pages +$RA"
 	release_swap_cache "$cg"
 	expect_eq "$label: physical slots after exit" "$(vswap_stat phys_in_use)" 0
 	expect_eq "$label: $dev used after exit" "$(swaps_used "$dev")" 0
@@ -41,6 +45,7 @@ echo 128M >/sys/block/zram0/disksize || fail "zram0 disksize"
 expect_eq "zram needs stable pages" "$(cat /sys/block/zram0/queue/stable_writes)" 1
 phys_on /dev/zram0
 case_phys zram /dev/zram0
+expect_eq "zram (synchronous): no readahead" "$RA" 0
 swapoff /dev/zram0 || fail "swapoff /dev/zram0"
 echo 1 >/sys/block/zram0/reset || fail "zram0 reset"
 rmmod zram || fail "rmmod zram"
@@ -55,6 +60,7 @@ chmod 600 $mnt/swapfile
 mkswap -q $mnt/swapfile >/dev/null || fail "mkswap swapfile"
 swapon $mnt/swapfile || fail "swapon swapfile"
 case_phys ext4-swapfile $mnt/swapfile
+expect_ge "ext4 swapfile (a disk): readahead of vswap pages" "$RA" 64
 
 # The swapfile is swapped off while the data lives on it: the pages move back
 # under their vswap slots, then are read back intact.
@@ -77,6 +83,7 @@ umount $mnt || fail "umount $mnt"
 # shmem pages live on it.
 phys_on $SWAPDEV
 case_phys shmem $SWAPDEV --shmem
+expect_ge "shmem on a disk: readahead of vswap pages" "$RA" 64
 cg=$(memcg_new vkinds 512M)
 off_disk='
 	swapoff '"$SWAPDEV"' || exit 1

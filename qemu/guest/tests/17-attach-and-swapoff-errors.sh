@@ -3,7 +3,7 @@
 # Two ways an operator meets vswap's edges with stock tools.
 #
 # 1. swapon races insmod: /dev/vswap0 appears before the module is ready for
-#    it (test_ready_delay_ms widens that window to 3 s). A swapon by path or
+#    it (test_ready_delay_ms widens that window to 6 s). A swapon by path or
 #    by UUID in the window must fail cleanly, not make /dev/vswap0 an
 #    ordinary swap device (whose writes fail and reads return zeroes). The
 #    first swapon that works (racing, or once insmod returns) finds the
@@ -18,7 +18,7 @@
 # The UUID of the header /dev/vswap0 serves before any mkswap (rust/disk.rs).
 VSWAP_UUID=76737761-702d-7669-7274-75616c2d3030
 
-insmod "$MODULE" test_ready_delay_ms=3000 &
+insmod "$MODULE" test_ready_delay_ms=6000 &
 ins=$!
 refused=0
 # Keep trying, by path and by UUID, from the moment the node exists: every
@@ -36,9 +36,9 @@ while :; do
 	kill -0 $ins 2>/dev/null || break
 	sleep 0.2
 done
-wait $ins || fail "insmod with test_ready_delay_ms=3000"
+wait $ins || fail "insmod with test_ready_delay_ms=6000"
 log "swapon attempts refused while /dev/vswap0 was not ready: $refused"
-expect_ge "swapon attempts refused in the window" "$refused" 3
+expect_ge "swapon attempts refused in the window" "$refused" 2
 if ! grep -q "^$VSWAP_DEV " /proc/swaps; then
 	udevadm settle 2>/dev/null
 	# Positive control: the same swapon, by UUID, once insmod has returned.

@@ -7,7 +7,10 @@
 # purpose, differently: test_zswap_incompressible expects zswap to keep an
 # incompressible page uncompressed (stock 7.2 does, to write it back later in
 # LRU order); vswap sends it straight to a physical slot instead, without
-# holding a full page of zswap pool memory for it (see design.rst).
+# holding a full page of zswap pool memory for it (see design.rst). Measured
+# here on both: 16 MiB of random data paged out; stock must keep it in the
+# zswap pool at full size, vswap must keep none of it there and write it to
+# the disk.
 #
 # Left out, on both sides: test_no_kmem_bypass. It lowers min_free_kbytes to
 # push the whole guest to its low watermark, where kmemleak cannot allocate
@@ -26,8 +29,30 @@ run_selftest() {
 	sed -n -E 's/^(ok|not ok) [0-9]+ (test_[a-z_]+).*/\1 \2/p' "$out"
 }
 
+# incompressible LABEL: 16 MiB of random data paged out; sets INCOMP (pages
+# zswap keeps as is) and POOL (zswap pool bytes) while it is out, and PSWP
+# (pages written to disk).
+incompressible() {
+	local cg p0
+	cg=$(memcg_new vincomp 512M)
+	p0=$(vmstat pswpout)
+	verify_in_memcg "$cg" --label "$1-incompressible" --mib 16 --pattern random --seed 191 \
+		--pageout --min-swapped-pct 80 --exec-after-swapout "
+			cat $DBG/zswap/stored_incompressible_pages >/tmp/incomp
+			cat $DBG/zswap/pool_total_size >/tmp/pool" || fail "verifier: $VERIFY_OUT"
+	expect_eq "$1-incompressible: mismatches" "$(field mismatched_pages)" 0
+	INCOMP=$(cat /tmp/incomp) POOL=$(cat /tmp/pool) PSWP=$(( $(vmstat pswpout) - p0 ))
+	log "$1: 16 MiB of random data: $INCOMP pages kept as is in zswap, pool $((POOL >> 10)) KiB, $PSWP pages written to disk"
+	release_swap_cache "$cg"
+	rmdir "$cg"
+}
+
 zswap_on lz4
 stock_swap_on $SWAPDEV
+incompressible stock
+# The control: stock keeps incompressible pages in zswap, at full size.
+expect_ge "stock: incompressible pages kept in zswap" "$INCOMP" 2048
+stock_pool=$POOL
 stock=$(run_selftest stock | grep -E '^(ok|not ok) test_')
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 log "stock: $(grep -c '^ok ' <<<"$stock") passed, $(grep -c '^not ok ' <<<"$stock") failed"
@@ -35,6 +60,11 @@ expect_ge "tests that pass on stock" "$(grep -c '^ok ' <<<"$stock")" 4
 
 vswap_on
 phys_on $SWAPDEV
+incompressible vswap
+# vswap writes them to the physical slot instead: no pool memory for them.
+expect_eq "vswap: incompressible pages kept in zswap" "$INCOMP" 0
+expect_ge "vswap: incompressible pages written to disk" "$PSWP" 2048
+log "zswap pool for 16 MiB of random data: stock $((stock_pool >> 10)) KiB, vswap $((POOL >> 10)) KiB"
 vswap=$(run_selftest vswap | grep -E '^(ok|not ok) test_')
 log "vswap: $(grep -c '^ok ' <<<"$vswap") passed, $(grep -c '^not ok ' <<<"$vswap") failed"
 expect_eq "tests run on vswap" "$(wc -l <<<"$vswap")" "$(wc -l <<<"$stock")"

@@ -80,7 +80,7 @@ cat >/tmp/vswap-20-vswap.sh <<EOS
 insmod $MODULE nr_pages=2048 || exit 1
 udevadm settle 2>/dev/null
 swapon -p 100 $VSWAP_DEV || exit 1
-$VERIFY --label vswap-side --mib 12 --seed 206 --pageout --exec-after-swapout "sh /tmp/vswap-20-shrink.sh"
+$VERIFY --label vswap-side --mib 12 --seed 206 --pageout --exec-after-swapout "sh /tmp/vswap-20-shrink.sh" >&2
 EOS
 verify_in_memcg "$cg" --label ordinary-side --mib 20 --seed 205 --pageout \
 	--exec-after-swapout "sh /tmp/vswap-20-vswap.sh" || fail "verifier: $VERIFY_OUT"
