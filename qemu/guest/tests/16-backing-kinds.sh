@@ -7,8 +7,8 @@
 # writes known patterns, forces them out through vswap to that device, reads
 # them back and counts mismatches, which must be zero; the pages are shown to
 # have reached the device (its Used column, pswpout, the module's counters).
-# Pages read back from a disk come with swap readahead, as on stock swap
-# (swap_ra grows); from zram (synchronous) without, as on stock swap.
+# Private pages read back from a disk come with swap readahead, as on stock
+# swap (swap_ra grows); from zram (synchronous) without, as on stock swap.
 
 zswap_on lz4
 
@@ -82,8 +82,9 @@ umount $mnt || fail "umount $mnt"
 # shmem through vswap, to a disk; then that disk is swapped off while the
 # shmem pages live on it.
 phys_on $SWAPDEV
+# (shmem swap-in uses cluster readahead, which starts small and grows with
+# hits: logged, not asserted.)
 case_phys shmem $SWAPDEV --shmem
-expect_ge "shmem on a disk: readahead of vswap pages" "$RA" 64
 cg=$(memcg_new vkinds 512M)
 off_disk='
 	swapoff '"$SWAPDEV"' || exit 1
