@@ -8,14 +8,17 @@ vswap_on
 phys_on $SWAPDEV
 zswap_on lz4
 cg=$(memcg_new vfallback 512M)
+free0=$(awk '$1 == "SwapFree:" { print $2 }' /proc/meminfo)
 f0=$(vswap_stat phys_fallbacks) p0=$(vmstat pswpout) i0=$(vmstat pswpin)
 # Once out, memory.reclaim drops the clean swap cache copies, so that the
 # read-back comes from the disk.
 check_out='
 	echo 256M >'"$cg"'/memory.reclaim 2>/dev/null
 	u=$(awk "\$1 == \"'$SWAPDEV'\" { print \$4 }" /proc/swaps)
+	v=$(awk "\$1 == \"'$VSWAP_DEV'\" { print \$4 }" /proc/swaps)
 	n=$(awk "\$1 == \"phys_in_use\" { print \$2 }" '"$VSWAP_STATS"')
-	echo "  # while out: '$SWAPDEV' used ${u} KiB, vswap phys_in_use ${n}"
+	f=$(awk "\$1 == \"SwapFree:\" { print \$2 }" /proc/meminfo)
+	echo "  # while out: '$SWAPDEV' used ${u} KiB, '$VSWAP_DEV' used ${v} KiB, vswap phys_in_use ${n}, SwapFree down $(('"$free0"' - f)) KiB"
 	[ "$n" -ge 10000 ] && [ "$u" -ge 40000 ]'
 verify_in_memcg "$cg" --label fallback --mib 48 --pattern random --seed 101 \
 	--pageout --min-swapped-pct 90 --exec-after-swapout "$check_out" ||
