@@ -25,7 +25,7 @@ VERIFY = tools/vswap-verify/target/release/vswap-verify
 KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
-.PHONY: all setup kernel module tools kselftest host-test guest-test test test-one test-splat \
+.PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat \
 	run check check-series fmt clean
 
 all: module tools
@@ -57,7 +57,20 @@ host-test: setup
 guest-test: module tools kselftest
 	@qemu/run.sh
 
-test: host-test guest-test
+test: host-test guest-test splat-check
+
+# Part of make test: a run with an unacknowledged splat must fail, and for
+# that reason.
+splat-check: module tools
+	@echo "[vswap] splat check: a kernel warning must fail a guest run"
+	@log=$(VSWAP_CACHE)/logs/splat-check.log; \
+	if VSWAP_SPLAT_SELFTEST=1 qemu/run.sh 02-splat-detection >$$log 2>&1; then \
+		echo "[vswap] ERROR: a run with a kernel warning passed (log: $$log)"; exit 1; \
+	elif ! grep -q "not ok 1 - 02-splat-detection .*splat in dmesg" $$log; then \
+		echo "[vswap] ERROR: the splat run failed for another reason (log: $$log)"; exit 1; \
+	else \
+		echo "[vswap] splat check: the warning failed the run, as it must"; \
+	fi
 
 # One guest test alone: make test-one TEST=03-stock-swap
 test-one: module tools kselftest

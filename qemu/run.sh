@@ -164,6 +164,11 @@ for ((i = 0; i < shards; i++)); do
 	fi
 	read -r p _ f _ s _ <<<"$summary"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	# Every test must have reported, and the kmemleak check too.
+	want=$(( $(wc -w <<<"${names[$i]}") + 1 ))
+	[ "$MODE" = main ] && want=2
+	got=$(grep -cE '^(ok|not ok) [0-9]+ - ' "$d/console.log" || true)
+	[ "$got" = "$want" ] || bad="$bad guest $i reported $got results, $want expected;"
 	[ "$rc" = 0 ] || [ "$f" != 0 ] || bad="$bad guest $i exited $rc;"
 done
 summary="$passed passed, $failed failed, $skipped skipped"

@@ -11,7 +11,8 @@ SWAPDEV=/dev/vda
 SWAPDEV2=/dev/vdb
 
 # What counts as a splat in dmesg: any of these fails the test that caused it.
-SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|lockdep|possible (recursive|circular)|inconsistent lock|suspicious RCU|KASAN|kmemleak|UBSAN|soft lockup|hung_task|blocked for more than|Kernel panic'
+# The swap core's own complaints about bad entries come without a stack trace.
+SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|lockdep|possible (recursive|circular)|inconsistent lock|suspicious RCU|KASAN|kmemleak|UBSAN|soft lockup|hung_task|blocked for more than|Kernel panic|Bad swap file entry|Bad swap offset entry|swap_info_get: '
 
 log() { echo "  # $*"; }
 fail() { echo "  FAIL: $*"; exit 1; }

@@ -49,21 +49,24 @@ for t in "${tests[@]}"; do
 	(cd "$TOP" && VSWAP_ACK_FILE=$OUT/ack . "$t")
 	rc=$?
 	secs=$(( $(date +%s) - start ))
+	# Clean up before the scan, so that what the cleanup prints counts too.
+	swapoff -a 2>/dev/null
+	lsmod | grep -q '^vswap ' && rmmod vswap 2>/dev/null
 	[ -f "$OUT/ack" ] && mark=$(cat "$OUT/ack")
 	splats=$(splats_since "$mark")
 	dmesg_since "$mark" >>"$OUT/dmesg.log"
 	if [ -n "$splats" ]; then
 		echo "$splats" | head -n 20 | sed 's/^/  dmesg: /'
 		result fail "$name" "$secs" "(splat in dmesg, see $OUT/dmesg.log)"
-	elif [ $rc = 77 ]; then
+	elif [ $rc = 77 ] && grep -q '^# may-skip:' "$t"; then
 		result skip "$name" "$secs"
+	elif [ $rc = 77 ]; then
+		result fail "$name" "$secs" "(skipped, but it does not declare '# may-skip: why')"
 	elif [ $rc != 0 ]; then
 		result fail "$name" "$secs" "(exit $rc)"
 	else
 		result ok "$name" "$secs"
 	fi
-	swapoff -a 2>/dev/null
-	lsmod | grep -q '^vswap ' && rmmod vswap 2>/dev/null
 done
 
 # kmemleak: anything unreferenced that the tests allocated. Objects younger than 5 s are
