@@ -130,6 +130,21 @@ phys_on() {
 	swapon "$1" || fail "swapon $1"
 }
 
+# zram_new SIZE: /dev/zram0 of SIZE (a synchronous device that needs stable pages).
+zram_new() {
+	modprobe zram num_devices=1 || fail "modprobe zram"
+	echo "$1" >/sys/block/zram0/disksize || fail "zram0 disksize"
+}
+
+# zram_gone: swap off /dev/zram0 if it is on, and remove it.
+zram_gone() {
+	if grep -q "^/dev/zram0 " /proc/swaps; then
+		swapoff /dev/zram0 || fail "swapoff /dev/zram0"
+	fi
+	echo 1 >/sys/block/zram0/reset || fail "zram0 reset"
+	rmmod zram || fail "rmmod zram"
+}
+
 # swaps_used DEV: the Used column of DEV in /proc/swaps (KiB).
 swaps_used() { awk -v d="$1" '$1 == d { print $4 }' /proc/swaps; }
 

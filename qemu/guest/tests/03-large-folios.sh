@@ -55,17 +55,6 @@ run_case() {
 	rmdir "$cg"
 }
 
-zram_on() {
-	modprobe zram num_devices=1 || fail "modprobe zram"
-	echo 256M >/sys/block/zram0/disksize || fail "zram0 disksize"
-	mkswap -q /dev/zram0 >/dev/null || fail "mkswap /dev/zram0"
-	swapon -p 10 /dev/zram0 || fail "swapon /dev/zram0"
-}
-zram_off() {
-	swapoff /dev/zram0 || fail "swapoff /dev/zram0"
-	echo 1 >/sys/block/zram0/reset || fail "zram0 reset"
-	rmmod zram || fail "rmmod zram"
-}
 
 thp_sizes 64kB
 
@@ -76,7 +65,8 @@ expect_ge "stock disk: 64 KiB folios swapped out whole" "$D_SWPOUT" 16
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 
 # Control 2: stock swap on zram (synchronous) swaps 64 KiB folios in whole.
-zram_on
+zram_new 256M
+phys_on /dev/zram0
 run_case stock-zram-64k 64kB 302
 expect_ge "stock zram: 64 KiB folios swapped in whole" "$D_SWPIN" 1
 swapoff /dev/zram0 || fail "swapoff /dev/zram0"
@@ -91,7 +81,7 @@ run_case vswap-zram-64k 64kB 307 --pattern mixed
 expect_ge "vswap over zram: 64 KiB folios swapped out whole" "$D_SWPOUT" 16
 expect_eq "vswap over zram: 64 KiB folios swapped in whole" "$D_SWPIN" 0
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
-zram_off
+zram_gone
 
 # vswap + a disk, zswap never enabled: every page goes to disk.
 phys_on $SWAPDEV

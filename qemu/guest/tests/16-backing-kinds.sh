@@ -40,15 +40,12 @@ case_phys() {
 vswap_on
 
 # zram: stable writes, synchronous I/O.
-modprobe zram num_devices=1 || fail "modprobe zram"
-echo 128M >/sys/block/zram0/disksize || fail "zram0 disksize"
+zram_new 128M
 expect_eq "zram needs stable pages" "$(cat /sys/block/zram0/queue/stable_writes)" 1
 phys_on /dev/zram0
 case_phys zram /dev/zram0
 expect_eq "zram (synchronous): no readahead" "$RA" 0
-swapoff /dev/zram0 || fail "swapoff /dev/zram0"
-echo 1 >/sys/block/zram0/reset || fail "zram0 reset"
-rmmod zram || fail "rmmod zram"
+zram_gone
 
 # A swapfile on ext4.
 mnt=/tmp/vswap-ext4
