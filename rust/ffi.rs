@@ -80,7 +80,7 @@ pub(crate) fn serve_request<T: Operations>(rq: &Request<T>, header: &mut [u8]) -
     // SAFETY:
     // - `Request<T>` is `#[repr(transparent)]` over the C `struct request`, which the driver owns
     //   until it ends the request, so `rq` is valid for the call.
-    // - `header` is an exclusively borrowed buffer of `header.len()` bytes, at most a page.
+    // - `header` is an exclusively borrowed buffer of at least `len` bytes.
     let ret = unsafe { vswap_rq_serve(rq, header.as_mut_ptr().cast(), len) };
     match ret {
         0 => Ok(Served::Read),
