@@ -7,7 +7,7 @@
 #   make test   every test: host (cargo test) and guest (QEMU) suites
 #
 # Other targets: setup kernel module tools check host-test guest-test
-# test-one TEST=<name> test-splat check-series clean. The kernel build lives in $(VSWAP_CACHE).
+# test-one TEST=<name> test-splat check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
 
 VSWAP_CACHE ?= $(HOME)/.cache/vswap
 export VSWAP_CACHE
@@ -26,7 +26,7 @@ KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
 .PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat \
-	run check check-series fmt clean
+	run bench check check-series fmt clean
 
 all: module tools
 
@@ -71,6 +71,12 @@ splat-check: module tools
 	else \
 		echo "[vswap] splat check: the warning failed the run, as it must"; \
 	fi
+
+# The benchmarks, stock swap against vswap on a non-debug kernel of the same
+# series (built and cached on first use); writes Documentation/benchmarks.rst.
+# Not part of make test.
+bench:
+	@scripts/bench.sh
 
 # One guest test alone: make test-one TEST=03-stock-swap
 test-one: module tools kselftest

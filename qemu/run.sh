@@ -3,10 +3,11 @@
 #
 # Boot the patched kernel with virtme-ng and run guest tests in it.
 #
-#   qemu/run.sh [--main] [TEST...]
+#   qemu/run.sh [--main | --bench] [TEST...]
 #
 # TEST names a file in qemu/guest/tests/ (with or without .sh, or a unique
-# prefix); none means all. --main runs the demonstration job of `make run`.
+# prefix); none means all. --main runs the demonstration job of `make run`,
+# --bench the benchmarks of `make bench` (qemu/guest/bench.sh).
 # The guest prints one result line per test and "N passed, N failed"; the run
 # fails on a failed test, a missing summary, or any splat in the guest's
 # dmesg (BUG, WARNING, Oops, lockdep, KASAN, kmemleak...).
@@ -29,10 +30,14 @@ TIMEOUT=${VSWAP_TIMEOUT:-2400}
 MODE=tests
 # QEMU's complaint about raw images without an explicit format: not ours to fix.
 QEMU_NOISE="Image format was not specified|Automatically detecting the format|Specify the 'raw' format"
-if [ "${1:-}" = --main ]; then MODE=main; shift; fi
+case ${1:-} in
+--main) MODE=main; shift ;;
+--bench) MODE=bench; shift ;;
+esac
+MODULE=${VSWAP_MODULE:-$VSWAP_TOP/vswap.ko}
 
 [ -f "$KBUILD/arch/x86/boot/bzImage" ] || die "no kernel in $KBUILD: run 'make kernel' first"
-[ -f "$VSWAP_TOP/vswap.ko" ] || die "no vswap.ko: run 'make module' first"
+[ -f "$MODULE" ] || die "no $MODULE: run 'make module' first"
 command -v vng >/dev/null || die "virtme-ng (vng) not found: run scripts/setup.sh"
 
 # KVM where a guest really boots with it; TCG otherwise. The probe result is
@@ -56,7 +61,7 @@ kvm_flag() {
 	[ "$(cat "$probe")" = kvm ] || echo --disable-kvm
 }
 
-out=$VSWAP_CACHE/run/$(date +%Y%m%d-%H%M%S)-$$
+out=${VSWAP_OUT:-$VSWAP_CACHE/run/$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$out"
 accel=$(kvm_flag)
 
@@ -66,6 +71,15 @@ if [ ! -f "$KBUILD/.virtme_mods/lib/modules/0.0.0/modules.dep" ] ||
 	(cd "$KBUILD" && virtme-prep-kdir-mods) >"$out/prep-mods.log" 2>&1 ||
 		die "virtme-prep-kdir-mods failed (log: $out/prep-mods.log)"
 fi
+
+# The benchmark's settings, passed on to the guest.
+bench_env() {
+	local v
+	for v in VSWAP_BENCH_REPS VSWAP_BENCH_MIB VSWAP_BENCH_LIMIT VSWAP_BENCH_ONLY; do
+		[ -n "${!v:-}" ] && printf "%s='%s' " "$v" "${!v}"
+	done
+	return 0
+}
 
 # guest DIR MODE TEST...: boot one guest with two fresh 1 GiB scratch disks
 # (/dev/vda, /dev/vdb in the guest: the root is 9p) and run main.sh in it.
@@ -81,7 +95,7 @@ guest() {
 	local rc=0
 	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
-		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
+		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_MODULE=$MODULE $(bench_env) bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
 		</dev/null 2>&1 | cat >"$dir/console.log"; exit "${PIPESTATUS[0]}") || rc=$?
 	rm -f "$dir/swap.img" "$dir/swap2.img"
 	echo "$rc" >"$dir/rc"
@@ -89,7 +103,7 @@ guest() {
 
 # The tests to run, and how many guests.
 declare -a load names
-if [ "$MODE" = main ]; then
+if [ "$MODE" != tests ]; then
 	shards=1
 	names[0]=""
 else
@@ -166,7 +180,9 @@ for ((i = 0; i < shards; i++)); do
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	# Every test must have reported, and the kmemleak check too.
 	want=$(( $(wc -w <<<"${names[$i]}") + 1 ))
-	[ "$MODE" = main ] && want=2
+	[ "$MODE" != tests ] && want=2
+	# A kernel without kmemleak (the bench kernel) has no kmemleak result.
+	[ "$MODE" = bench ] && want=1
 	got=$(grep -cE '^(ok|not ok) [0-9]+ - ' "$d/console.log" || true)
 	[ "$got" = "$want" ] || bad="$bad guest $i reported $got results, $want expected;"
 	[ "$rc" = 0 ] || [ "$f" != 0 ] || bad="$bad guest $i exited $rc;"

@@ -12,7 +12,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 FRAGMENTS="kernel/configs/kvm_guest.config"
-LOCAL_FRAGMENTS="$VSWAP_TOP/qemu/base.config $VSWAP_TOP/qemu/debug.config"
+# VSWAP_KERNEL (scripts/lib.sh) picks the configuration and the build
+# directory: debug (the tests) or bench (make bench).
+LOCAL_FRAGMENTS="$VSWAP_TOP/qemu/base.config $VSWAP_TOP/qemu/$VSWAP_KERNEL.config"
 JOBS=${JOBS:-$(nproc)}
 KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
 
@@ -24,7 +26,8 @@ tool_versions() {
 }
 
 key=$({ tool_versions
-	cd "$VSWAP_TOP" && sha256sum patches/* qemu/*.config scripts/build-kernel.sh scripts/kernel-source.sh
+	echo "$VSWAP_KERNEL"
+	cd "$VSWAP_TOP" && sha256sum patches/* $LOCAL_FRAGMENTS scripts/build-kernel.sh scripts/kernel-source.sh
       } | sha256sum | cut -c1-16)
 
 if [ -f "$KBUILD/.vswap-key" ] && [ "$(cat "$KBUILD/.vswap-key")" = "$key" ] &&
@@ -41,7 +44,7 @@ log=$VSWAP_CACHE/logs/kernel-config.log
 step "rustavailable check"
 run_logged "$log" "${KMAKE[@]}" rustavailable
 
-step "configuring (x86_64_defconfig + $FRAGMENTS + qemu/*.config)"
+step "configuring $VSWAP_KERNEL kernel (x86_64_defconfig + $FRAGMENTS + qemu/base.config + qemu/$VSWAP_KERNEL.config)"
 run_logged "$log" "${KMAKE[@]}" x86_64_defconfig
 {
 	for f in $FRAGMENTS; do cat "$KSRC/$f"; done
@@ -75,7 +78,7 @@ fi
 
 # The build, with a progress line every 30 seconds instead of compiler noise.
 log=$VSWAP_CACHE/logs/kernel-build.log
-last=$(cat "$VSWAP_CACHE/.kernel-build-steps" 2>/dev/null || echo 0)
+last=$(cat "$VSWAP_CACHE/.kernel-build-steps-$VSWAP_KERNEL" 2>/dev/null || echo 0)
 step "building the kernel with $JOBS jobs (log: $log)"
 start=$(date +%s)
 "${KMAKE[@]}" all >"$log" 2>&1 &
@@ -98,7 +101,7 @@ if ! wait "$pid"; then
 	die "kernel build failed; full log: $log"
 fi
 n=$(grep -cE '^  (CC|RUSTC|AS|LD|AR|BINDGEN|HOSTCC)' "$log" || true)
-[ "$n" -gt "$last" ] && echo "$n" >"$VSWAP_CACHE/.kernel-build-steps"
+[ "$n" -gt "$last" ] && echo "$n" >"$VSWAP_CACHE/.kernel-build-steps-$VSWAP_KERNEL"
 
 grep -q '^CONFIG_RUST=y' "$KBUILD/.config" || die "CONFIG_RUST is not set in $KBUILD/.config"
 [ -f "$KBUILD/Module.symvers" ] || die "no Module.symvers in $KBUILD"

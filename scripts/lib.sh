@@ -35,4 +35,11 @@ run_logged() {
 # Where the kernel source, build and the state of the applied series live.
 KSRC_PRISTINE=$VSWAP_CACHE/src/linux-pristine
 KSRC=$VSWAP_CACHE/src/linux
-KBUILD=$VSWAP_CACHE/build
+# Two kernel configurations share the source: "debug" (lockdep, DEBUG_VM,
+# kmemleak: every test runs under it) and "bench" (none of them: make bench).
+VSWAP_KERNEL=${VSWAP_KERNEL:-debug}
+case $VSWAP_KERNEL in
+debug) KBUILD=$VSWAP_CACHE/build ;;
+bench) KBUILD=$VSWAP_CACHE/build-bench ;;
+*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug or bench" ;;
+esac

@@ -34,7 +34,7 @@ struct Args {
 }
 
 const USAGE: &str =
-    "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed]
+    "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed|bench]
                     [--passes P] [--pageout] [--reclaim] [--min-swapped-pct PCT]
                     [--label NAME] [--exec-after-swapout CMD] [--exit-after-swapout]
                     [--fork] [--thp | --shmem] [--corrupt-after-swapin]

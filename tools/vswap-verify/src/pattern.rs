@@ -16,6 +16,9 @@ pub enum Pattern {
     Zero,
     /// Page index modulo 4: random, compressible, zero, compressible.
     Mixed,
+    /// Page index modulo 8: random, zero, then six compressible (the benchmarks' mix: 3/4
+    /// compressible, 1/8 zero, 1/8 random).
+    Bench,
 }
 
 impl FromStr for Pattern {
@@ -26,6 +29,7 @@ impl FromStr for Pattern {
             "random" => Ok(Pattern::Random),
             "zero" => Ok(Pattern::Zero),
             "mixed" => Ok(Pattern::Mixed),
+            "bench" => Ok(Pattern::Bench),
             _ => Err(format!("unknown pattern '{s}'")),
         }
     }
@@ -38,6 +42,7 @@ impl fmt::Display for Pattern {
             Pattern::Random => "random",
             Pattern::Zero => "zero",
             Pattern::Mixed => "mixed",
+            Pattern::Bench => "bench",
         })
     }
 }
@@ -58,6 +63,9 @@ impl Pattern {
             (Pattern::Mixed, 0) => Pattern::Random,
             (Pattern::Mixed, 2) => Pattern::Zero,
             (Pattern::Mixed, _) => Pattern::Compressible,
+            (Pattern::Bench, 0) => Pattern::Random,
+            (Pattern::Bench, 1) => Pattern::Zero,
+            (Pattern::Bench, _) => Pattern::Compressible,
             (p, _) => p,
         };
         match kind {
@@ -69,8 +77,8 @@ impl Pattern {
                 // The index in clear, so a page found at the wrong place is easy to diagnose.
                 page[..8].copy_from_slice(&idx.to_le_bytes());
             }
-            Pattern::Random | Pattern::Mixed => {
-                // Mixed never gets here: it was resolved to one of the others above.
+            Pattern::Random | Pattern::Mixed | Pattern::Bench => {
+                // Mixed and Bench never get here: they were resolved to one of the others above.
                 let mut s = key | 1;
                 for w in page.chunks_exact_mut(8) {
                     s ^= s << 13;

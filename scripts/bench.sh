@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: build the bench kernel (qemu/base.config + qemu/bench.config,
+# cached in $VSWAP_CACHE/build-bench like the debug one) and vswap.ko for
+# it, boot it once, run qemu/guest/bench.sh (every workload on stock swap and
+# on vswap, alternating), and write the report:
+#
+#   Documentation/benchmarks.rst       the tables (medians, spreads, ratios)
+#   Documentation/bench/results.json   every run and the summary
+#   Documentation/bench/ratios.svg     the ratios, if matplotlib installs
+#
+# The run's own copy stays in $VSWAP_CACHE/bench/<date>/. Settings:
+# VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256), VSWAP_BENCH_LIMIT (64M),
+# VSWAP_BENCH_ONLY (workloads), VSWAP_MEMORY (guest RAM, 1G).
+set -euo pipefail
+export VSWAP_KERNEL=bench
+. "$(dirname "$0")/lib.sh"
+
+"$VSWAP_TOP/scripts/setup.sh"
+"$VSWAP_TOP/scripts/build-kernel.sh"
+
+# The module, built for the bench kernel outside the tree (the tree's
+# objects belong to the debug kernel).
+mod=$VSWAP_CACHE/bench-module
+rm -rf "$mod"
+mkdir -p "$mod/rust" "$mod/c"
+cp "$VSWAP_TOP/Kbuild" "$mod/"
+cp "$VSWAP_TOP"/rust/*.rs "$mod/rust/"
+cp "$VSWAP_TOP"/c/*.[ch] "$mod/c/"
+step "building vswap.ko for the bench kernel"
+run_logged "$VSWAP_CACHE/logs/bench-module.log" make -C "$KBUILD" M="$mod" LLVM="$LLVM_SUFFIX" modules
+cargo build --quiet --release --locked --manifest-path "$VSWAP_TOP/tools/vswap-verify/Cargo.toml"
+
+# matplotlib for the plot, in a venv of its own (PyPI); the report is
+# written without the plot if it cannot be installed.
+venv=$VSWAP_CACHE/venv-bench
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c 'import matplotlib' 2>/dev/null; then
+	step "pip: matplotlib into $venv"
+	{ python3 -m venv "$venv" && "$venv/bin/pip" install matplotlib; } >"$VSWAP_CACHE/logs/pip-bench.log" 2>&1 ||
+		warn "matplotlib did not install (log: $VSWAP_CACHE/logs/pip-bench.log): no plot"
+fi
+py=python3
+[ -x "$venv/bin/python3" ] && py=$venv/bin/python3
+
+out=$VSWAP_CACHE/bench/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+VSWAP_OUT=$out VSWAP_MODULE=$mod/vswap.ko "$VSWAP_TOP/qemu/run.sh" --bench
+runs=$out/g0/bench.jsonl
+[ -s "$runs" ] || die "no benchmark results in $runs"
+
+accel=$(cat "$VSWAP_CACHE/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)" 2>/dev/null || true)
+cat >"$out/meta.json" <<EOM
+{"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "kernel": "$(cat "$KBUILD/include/config/kernel.release")",
+ "guest": "${VSWAP_MEMORY:-1G} RAM, ${VSWAP_CPUS:-2} vCPUs, virtme-ng",
+ "accel": "${accel:-unknown}", "reps": ${VSWAP_BENCH_REPS:-5}, "mib": ${VSWAP_BENCH_MIB:-256},
+ "limit": "${VSWAP_BENCH_LIMIT:-64M}"}
+EOM
+doc=$VSWAP_TOP/Documentation
+mkdir -p "$doc/bench"
+"$py" "$VSWAP_TOP/scripts/bench-report.py" "$runs" "$out/meta.json" \
+	"$doc/bench/results.json" "$doc/benchmarks.rst" "$doc/bench/ratios.svg"
+cp "$doc/bench/results.json" "$doc/benchmarks.rst" "$out/"
+step "report: Documentation/benchmarks.rst (run kept in $out)"
