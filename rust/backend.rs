@@ -85,7 +85,7 @@ impl Backend {
         Ok(Arc::new(
             Backend {
                 table: AttachedTable::new(),
-                stats: Arc::new(Stats::default(), GFP_KERNEL)?,
+                stats: Arc::new(Stats::new(crate::ffi::this_cpu), GFP_KERNEL)?,
                 swap_type: AtomicI32::new(-1),
                 nr_slots: AtomicU64::new(0),
                 rejected_resident: AtomicU64::new(0),

@@ -182,6 +182,13 @@ unsafe extern "C" fn free_retired(head: *mut bindings::callback_head) {
     drop(unsafe { KBox::from_raw(ticket.leaf) });
 }
 
+/// The CPU the caller runs on, for sharded counters: it may move to another CPU at once, which
+/// only costs the counter a shared cache line.
+pub(crate) fn this_cpu() -> usize {
+    // SAFETY: `raw_smp_processor_id()` has no preconditions; its value is only a hint here.
+    unsafe { bindings::raw_smp_processor_id() as usize }
+}
+
 /// Waits for every leaf retired so far to be freed. Call it before the module goes away.
 pub(crate) fn rcu_barrier() {
     // SAFETY: Always safe to call from process context.

@@ -85,9 +85,9 @@ impl State {
     fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = &self.backend;
         let s = &b.stats;
-        let zswap = s.zswap_slots.load(Relaxed);
-        let phys = s.phys_slots.load(Relaxed);
-        let lost = s.lost_slots.load(Relaxed);
+        let zswap = s.zswap_slots();
+        let phys = s.phys_slots();
+        let lost = s.lost_slots();
         let slots = b.nr_slots.load(Relaxed);
         let p = &b.phys;
         let lines: [(&str, u64); 33] = [
@@ -97,10 +97,10 @@ impl State {
             ("slots_zswap", zswap),
             ("slots_phys", phys),
             ("slots_lost", lost),
-            ("stores", s.stores.load(Relaxed)),
-            ("loads", s.loads.load(Relaxed)),
-            ("load_misses", s.load_misses.load(Relaxed)),
-            ("erases", s.erases.load(Relaxed)),
+            ("stores", s.stores()),
+            ("loads", s.loads()),
+            ("load_misses", s.load_misses()),
+            ("erases", s.erases()),
             ("zswap_rejected_resident", b.rejected_resident.load(Relaxed)),
             ("leaves", s.leaves.load(Relaxed)),
             ("leaves_retired", s.leaves_retired.load(Relaxed)),

@@ -117,34 +117,114 @@ pub(crate) trait Leaves {
     unsafe fn retire(&self, retire: Self::Retire, leaf: NonNull<Leaf>);
 }
 
-/// Counters of the table; readable at any time, and kept across attach and detach.
+/// How many ways the counters that every load, store and erase updates are split: an update
+/// goes to the shard of the CPU it runs on, so that CPUs do not bounce one cache line between
+/// them; a read adds the shards up.
+pub(crate) const SHARDS: usize = 16;
+
+/// The counters every load, store and erase updates: one set per shard, each on a cache line
+/// of its own. Gauges go down by adding `u64::MAX`; the sum over the shards wraps back.
 #[derive(Default)]
+#[repr(align(64))]
+pub(crate) struct Hot {
+    /// Slots whose word is ZSWAP (a gauge).
+    zswap_slots: AtomicU64,
+    /// Slots whose word is PHYS (a gauge).
+    phys_slots: AtomicU64,
+    /// Slots whose word is LOST (a gauge).
+    lost_slots: AtomicU64,
+    /// Words stored.
+    stores: AtomicU64,
+    /// Lookups.
+    loads: AtomicU64,
+    /// Lookups that found NONE.
+    load_misses: AtomicU64,
+    /// Erases that removed a word.
+    erases: AtomicU64,
+}
+
+/// Counters of the table; readable at any time, and kept across attach and detach.
 pub(crate) struct Stats {
+    /// The hot counters, by shard.
+    hot: [Hot; SHARDS],
+    /// The CPU the caller runs on (any number: it is taken modulo [`SHARDS`]).
+    cpu: fn() -> usize,
     /// Bytes of the directory of the attached table (a gauge).
     pub(crate) dir_bytes: AtomicU64,
-    /// Slots whose word is ZSWAP (a gauge).
-    pub(crate) zswap_slots: AtomicU64,
-    /// Slots whose word is PHYS (a gauge).
-    pub(crate) phys_slots: AtomicU64,
-    /// Slots whose word is LOST (a gauge).
-    pub(crate) lost_slots: AtomicU64,
     /// Leaves allocated now (a gauge).
     pub(crate) leaves: AtomicU64,
-    /// Words stored.
-    pub(crate) stores: AtomicU64,
-    /// Lookups.
-    pub(crate) loads: AtomicU64,
-    /// Lookups that found NONE.
-    pub(crate) load_misses: AtomicU64,
-    /// Erases that removed a word.
-    pub(crate) erases: AtomicU64,
     /// Leaves that could not be allocated (the store failed).
     pub(crate) leaf_alloc_failures: AtomicU64,
     /// Leaves freed because they became empty.
     pub(crate) leaves_retired: AtomicU64,
 }
 
+impl Default for Stats {
+    /// Counters that all go to one shard.
+    fn default() -> Self {
+        Self::new(|| 0)
+    }
+}
+
 impl Stats {
+    /// Counters sharded by `cpu`, which says which CPU the caller runs on.
+    pub(crate) fn new(cpu: fn() -> usize) -> Self {
+        Stats {
+            hot: Default::default(),
+            cpu,
+            dir_bytes: AtomicU64::new(0),
+            leaves: AtomicU64::new(0),
+            leaf_alloc_failures: AtomicU64::new(0),
+            leaves_retired: AtomicU64::new(0),
+        }
+    }
+
+    /// The shard of the running CPU.
+    fn hot(&self) -> &Hot {
+        &self.hot[(self.cpu)() % SHARDS]
+    }
+
+    fn sum(&self, field: impl Fn(&Hot) -> &AtomicU64) -> u64 {
+        self.hot
+            .iter()
+            .fold(0, |acc, h| acc.wrapping_add(field(h).load(Relaxed)))
+    }
+
+    /// Slots whose word is ZSWAP.
+    pub(crate) fn zswap_slots(&self) -> u64 {
+        self.sum(|h| &h.zswap_slots)
+    }
+
+    /// Slots whose word is PHYS.
+    pub(crate) fn phys_slots(&self) -> u64 {
+        self.sum(|h| &h.phys_slots)
+    }
+
+    /// Slots whose word is LOST.
+    pub(crate) fn lost_slots(&self) -> u64 {
+        self.sum(|h| &h.lost_slots)
+    }
+
+    /// Words stored.
+    pub(crate) fn stores(&self) -> u64 {
+        self.sum(|h| &h.stores)
+    }
+
+    /// Lookups.
+    pub(crate) fn loads(&self) -> u64 {
+        self.sum(|h| &h.loads)
+    }
+
+    /// Lookups that found NONE.
+    pub(crate) fn load_misses(&self) -> u64 {
+        self.sum(|h| &h.load_misses)
+    }
+
+    /// Erases that removed a word.
+    pub(crate) fn erases(&self) -> u64 {
+        self.sum(|h| &h.erases)
+    }
+
     /// Bytes of metadata the table uses now: the directory and the leaves.
     pub(crate) fn metadata_bytes(&self) -> u64 {
         self.dir_bytes.load(Relaxed)
@@ -209,7 +289,8 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
 
     /// The word of `slot`. Lock-free, inside the RCU read-side critical section `_rcu` proves.
     pub(crate) fn load(&self, slot: u64, _rcu: &impl ReadSide) -> Word {
-        self.stats.loads.fetch_add(1, Relaxed);
+        let hot = self.stats.hot();
+        hot.loads.fetch_add(1, Relaxed);
         let raw = self.split(slot).map_or(0, |(c, i)| {
             let leaf = c.leaf.load(Acquire);
             if leaf.is_null() {
@@ -221,7 +302,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
             }
         });
         if raw == 0 {
-            self.stats.load_misses.fetch_add(1, Relaxed);
+            hot.load_misses.fetch_add(1, Relaxed);
         }
         Self::checked(raw)
     }
@@ -246,8 +327,9 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
             // The slot already counted in `used`: drop our reference. It cannot reach zero.
             cluster.used.fetch_sub(1, Release);
         }
-        self.count_change(old, word.raw());
-        self.stats.stores.fetch_add(1, Relaxed);
+        let hot = self.stats.hot();
+        Self::count_change(hot, old, word.raw());
+        hot.stores.fetch_add(1, Relaxed);
         Ok(Self::checked(old))
     }
 
@@ -333,8 +415,9 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         if old == 0 {
             return Word::NONE;
         }
-        self.count_change(old, 0);
-        self.stats.erases.fetch_add(1, Relaxed);
+        let hot = self.stats.hot();
+        Self::count_change(hot, old, 0);
+        hot.erases.fetch_add(1, Relaxed);
         if cluster.used.fetch_sub(1, AcqRel) == 1 {
             self.try_retire(cluster, leaf);
         }
@@ -364,8 +447,9 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         {
             return false;
         }
-        self.count_change(old.raw(), new.raw());
-        self.stats.stores.fetch_add(1, Relaxed);
+        let hot = self.stats.hot();
+        Self::count_change(hot, old.raw(), new.raw());
+        hot.stores.fetch_add(1, Relaxed);
         true
     }
 
@@ -422,14 +506,14 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         self.stats.metadata_bytes()
     }
 
-    fn count_change(&self, old: u64, new: u64) {
+    fn count_change(hot: &Hot, old: u64, new: u64) {
         use crate::word::Slot;
         for (raw, delta) in [(old, u64::MAX), (new, 1)] {
             let gauge = match Self::checked(raw).decode() {
                 Slot::None => continue,
-                Slot::Zswap(_) => &self.stats.zswap_slots,
-                Slot::Phys(_) => &self.stats.phys_slots,
-                Slot::Lost => &self.stats.lost_slots,
+                Slot::Zswap(_) => &hot.zswap_slots,
+                Slot::Phys(_) => &hot.phys_slots,
+                Slot::Lost => &hot.lost_slots,
             };
             gauge.fetch_add(delta, Relaxed);
         }

@@ -12,7 +12,10 @@
 #
 # The run's own copy stays in $VSWAP_CACHE/bench/<date>/. Settings:
 # VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256), VSWAP_BENCH_LIMIT (64M),
-# VSWAP_BENCH_ONLY (workloads), VSWAP_MEMORY (guest RAM, 1G).
+# VSWAP_BENCH_ONLY (workloads), VSWAP_MEMORY (guest RAM, 1G); for the
+# global-pressure pass VSWAP_BENCH_GLOBAL (1; 0 skips it),
+# VSWAP_BENCH_GLOBAL_MEMORY (512M), VSWAP_BENCH_GLOBAL_MIB (384) and
+# VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64).
 set -euo pipefail
 export VSWAP_KERNEL=bench
 . "$(dirname "$0")/lib.sh"
@@ -45,16 +48,28 @@ py=python3
 
 out=$VSWAP_CACHE/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-VSWAP_OUT=$out VSWAP_MODULE=$mod/vswap.ko "$VSWAP_TOP/qemu/run.sh" --bench
-runs=$out/g0/bench.jsonl
+# Pass 1: pressure from a memcg limit in a 1 GiB guest. Pass 2: global
+# pressure, no memcg limit, in a small guest (VSWAP_BENCH_GLOBAL=0 skips it).
+step "pass 1: memcg pressure"
+VSWAP_OUT=$out/memcg VSWAP_MODULE=$mod/vswap.ko "$VSWAP_TOP/qemu/run.sh" --bench
+runs=$out/bench.jsonl
+cat "$out/memcg/g0/bench.jsonl" >"$runs"
+if [ "${VSWAP_BENCH_GLOBAL:-1}" = 1 ]; then
+	step "pass 2: global pressure (${VSWAP_BENCH_GLOBAL_MEMORY:-512M} guest, no memcg limit)"
+	VSWAP_OUT=$out/global VSWAP_MODULE=$mod/vswap.ko VSWAP_MEMORY=${VSWAP_BENCH_GLOBAL_MEMORY:-512M} \
+		VSWAP_BENCH_LIMIT=max VSWAP_BENCH_MIB=${VSWAP_BENCH_GLOBAL_MIB:-384} \
+		VSWAP_BENCH_ONLY=${VSWAP_BENCH_GLOBAL_ONLY:-seq random mthp64} \
+		"$VSWAP_TOP/qemu/run.sh" --bench
+	cat "$out/global/g0/bench.jsonl" >>"$runs"
+fi
 [ -s "$runs" ] || die "no benchmark results in $runs"
 
 accel=$(cat "$VSWAP_CACHE/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)" 2>/dev/null || true)
 cat >"$out/meta.json" <<EOM
 {"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "kernel": "$(cat "$KBUILD/include/config/kernel.release")",
- "guest": "${VSWAP_MEMORY:-1G} RAM, ${VSWAP_CPUS:-2} vCPUs, virtme-ng",
+ "guest": "${VSWAP_MEMORY:-1G} RAM (global pass: ${VSWAP_BENCH_GLOBAL_MEMORY:-512M}), ${VSWAP_CPUS:-2} vCPUs, virtme-ng",
  "accel": "${accel:-unknown}", "reps": ${VSWAP_BENCH_REPS:-5}, "mib": ${VSWAP_BENCH_MIB:-256},
- "limit": "${VSWAP_BENCH_LIMIT:-64M}"}
+ "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-384}}
 EOM
 doc=$VSWAP_TOP/Documentation
 mkdir -p "$doc/bench"

@@ -8,7 +8,7 @@
 #
 # Environment (from the host): VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256,
 # the region), VSWAP_BENCH_LIMIT (64M, the memcg's memory.max; "max" for
-# global pressure in a small guest), VSWAP_BENCH_ONLY (workload names, all
+# global pressure in a small guest: the run is then labelled by guest size), VSWAP_BENCH_ONLY (workload names, all
 # by default), VSWAP_MODULE (the vswap.ko built for this kernel).
 
 REPS=${VSWAP_BENCH_REPS:-5}
@@ -50,8 +50,8 @@ mode_off() {
 # record WORKLOAD MODE REP RESULT BEFORE [EXTRA]: one line of bench.jsonl.
 record() {
 	local line
-	line=$(printf '{"workload": "%s", "mode": "%s", "rep": %s, "limit": "%s", "result": %s, "before": %s, "after": %s%s}' \
-		"$1" "$2" "$3" "$LIMIT" "$4" "$5" "$(counters)" "${6:-}")
+	line=$(printf '{"workload": "%s", "mode": "%s", "rep": %s, "limit": "%s", "guest_mem": "%s MiB", "result": %s, "before": %s, "after": %s%s}' \
+		"$1" "$2" "$3" "$LIMIT" "$GUEST_MIB" "$4" "$5" "$(counters)" "${6:-}")
 	echo "$line" >>"$OUT/bench.jsonl"
 	echo "  BENCH $line"
 }
@@ -87,6 +87,7 @@ run_swapoff() {
 	rmdir "$cg" 2>/dev/null || true
 }
 
+GUEST_MIB=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
 log "bench: $REPS repetitions, region $MIB MiB, memory.max $LIMIT, workloads: $ONLY"
 log "kernel: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 : >"$OUT/bench.jsonl"
