@@ -130,6 +130,7 @@ def rst(meta, rows):
         "better for vswap above 1; for times (s, ms) lower is better, below 1.",
         "Spreads are min-max over the repetitions. Under TCG absolute figures are",
         "noise and CPU-bound paths are distorted; the ratios are what to read.",
+        "What limits each figure, and what TCG cannot speak for: :doc:`bench-notes`.",
         "",
     ]
     hdr = ["workload", "metric", "stock median", "stock spread", "vswap median",

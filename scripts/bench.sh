@@ -14,7 +14,7 @@
 # VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256), VSWAP_BENCH_LIMIT (64M),
 # VSWAP_BENCH_ONLY (workloads), VSWAP_MEMORY (guest RAM, 1G); for the
 # global-pressure pass VSWAP_BENCH_GLOBAL (1; 0 skips it),
-# VSWAP_BENCH_GLOBAL_MEMORY (512M), VSWAP_BENCH_GLOBAL_MIB (384) and
+# VSWAP_BENCH_GLOBAL_MEMORY (512M), VSWAP_BENCH_GLOBAL_MIB (640) and
 # VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64).
 set -euo pipefail
 export VSWAP_KERNEL=bench
@@ -57,7 +57,7 @@ cat "$out/memcg/g0/bench.jsonl" >"$runs"
 if [ "${VSWAP_BENCH_GLOBAL:-1}" = 1 ]; then
 	step "pass 2: global pressure (${VSWAP_BENCH_GLOBAL_MEMORY:-512M} guest, no memcg limit)"
 	VSWAP_OUT=$out/global VSWAP_MODULE=$mod/vswap.ko VSWAP_MEMORY=${VSWAP_BENCH_GLOBAL_MEMORY:-512M} \
-		VSWAP_BENCH_LIMIT=max VSWAP_BENCH_MIB=${VSWAP_BENCH_GLOBAL_MIB:-384} \
+		VSWAP_BENCH_LIMIT=max VSWAP_BENCH_MIB=${VSWAP_BENCH_GLOBAL_MIB:-640} \
 		VSWAP_BENCH_ONLY=${VSWAP_BENCH_GLOBAL_ONLY:-seq random mthp64} \
 		"$VSWAP_TOP/qemu/run.sh" --bench
 	cat "$out/global/g0/bench.jsonl" >>"$runs"
@@ -69,7 +69,7 @@ cat >"$out/meta.json" <<EOM
 {"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "kernel": "$(cat "$KBUILD/include/config/kernel.release")",
  "guest": "${VSWAP_MEMORY:-1G} RAM (global pass: ${VSWAP_BENCH_GLOBAL_MEMORY:-512M}), ${VSWAP_CPUS:-2} vCPUs, virtme-ng",
  "accel": "${accel:-unknown}", "reps": ${VSWAP_BENCH_REPS:-5}, "mib": ${VSWAP_BENCH_MIB:-256},
- "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-384}}
+ "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-640}}
 EOM
 doc=$VSWAP_TOP/Documentation
 mkdir -p "$doc/bench"

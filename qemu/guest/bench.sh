@@ -43,6 +43,10 @@ mode_on() {
 }
 mode_off() {
 	swapoff -a || fail "swapoff -a"
+	# Let udev finish probing the device swapoff changed first: rmmod while
+	# a probe holds /dev/vswap0 open oopses at its close (the Rust GenDisk
+	# has no fops owner to pin the module; see the closing notes).
+	udevadm settle 2>/dev/null
 	if lsmod | grep -q '^vswap '; then rmmod vswap || fail "rmmod vswap"; fi
 	[ "$(cat /sys/module/zswap/parameters/enabled)" = N ] || zswap_off
 }

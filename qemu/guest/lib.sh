@@ -162,6 +162,9 @@ vswap_off() {
 		expect_eq "$VSWAP_WITH_PHYS used after vswap swapoff" "$(swaps_used "$VSWAP_WITH_PHYS")" 0
 		swapoff "$VSWAP_WITH_PHYS" || fail "swapoff $VSWAP_WITH_PHYS"
 	fi
+	# udev may be probing the device swapoff changed: rmmod while it holds
+	# /dev/vswap0 open would oops at its close (no fops owner, see design.rst).
+	udevadm settle 2>/dev/null
 	rmmod vswap || fail "rmmod vswap"
 }
 

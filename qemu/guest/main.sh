@@ -53,6 +53,7 @@ for t in "${tests[@]}"; do
 	secs=$(( $(date +%s) - start ))
 	# Clean up before the scan, so that what the cleanup prints counts too.
 	swapoff -a 2>/dev/null
+	udevadm settle 2>/dev/null
 	lsmod | grep -q '^vswap ' && rmmod vswap 2>/dev/null
 	[ -f "$OUT/ack" ] && mark=$(cat "$OUT/ack")
 	splats=$(splats_since "$mark")
