@@ -27,7 +27,9 @@ tool_versions() {
 
 key=$({ tool_versions
 	echo "$VSWAP_KERNEL"
-	cd "$VSWAP_TOP" && sha256sum patches/* $LOCAL_FRAGMENTS scripts/build-kernel.sh scripts/kernel-source.sh
+	# Relative paths: a clone elsewhere has the same key.
+	cd "$VSWAP_TOP" && sha256sum patches/* qemu/base.config "qemu/$VSWAP_KERNEL.config" \
+		scripts/build-kernel.sh scripts/kernel-source.sh
       } | sha256sum | cut -c1-16)
 
 if [ -f "$KBUILD/.vswap-key" ] && [ "$(cat "$KBUILD/.vswap-key")" = "$key" ] &&

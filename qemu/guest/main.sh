@@ -13,6 +13,11 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/qemu/guest/lib.sh"
 
 setup_guest
+# Under the benchmarks' global pressure the page allocator warns of failed
+# allocations that may fail (zswap's, from kswapd), with a stack trace, on
+# stock and vswap alike: there a splat is a BUG, an oops or a WARNING.
+[ "$MODE" = bench ] &&
+	SPLAT_RE='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN|UBSAN|soft lockup|hung_task|blocked for more than|Bad swap file entry|Bad swap offset entry|swap_info_get: '
 echo "guest: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 
 tests=()
