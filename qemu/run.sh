@@ -9,8 +9,10 @@
 # prefix); none means all. --main runs the demonstration job of `make run`,
 # --bench the benchmarks of `make bench` (qemu/guest/bench.sh).
 # The guest prints one result line per test and "N passed, N failed"; the run
-# fails on a failed test, a missing summary, or any splat in the guest's
-# dmesg (BUG, WARNING, Oops, lockdep, KASAN, kmemleak...).
+# fails on a failed test, a missing result or summary, or any splat in the
+# guest's kernel log (BUG, WARNING, Oops, lockdep, KASAN, kmemleak, bad swap
+# entries...), which the guest reads from /dev/kmsg from boot to its last
+# result, every record once (kmsg.log in the run's directory).
 #
 # VSWAP_GUESTS=N splits the tests over N guests that run side by side, each
 # with its own disks; tests are placed by the "# weight:" line in each test
@@ -178,11 +180,11 @@ for ((i = 0; i < shards; i++)); do
 	fi
 	read -r p _ f _ s _ <<<"$summary"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	# Every test must have reported, and the kmemleak check too.
-	want=$(( $(wc -w <<<"${names[$i]}") + 1 ))
-	[ "$MODE" != tests ] && want=2
+	# Every test must have reported, and the kmemleak and kernel-log checks too.
+	want=$(( $(wc -w <<<"${names[$i]}") + 2 ))
+	[ "$MODE" != tests ] && want=3
 	# A kernel without kmemleak (the bench kernel) has no kmemleak result.
-	[ "$MODE" = bench ] && want=1
+	[ "$MODE" = bench ] && want=2
 	got=$(grep -cE '^(ok|not ok) [0-9]+ - ' "$d/console.log" || true)
 	[ "$got" = "$want" ] || bad="$bad guest $i reported $got results, $want expected;"
 	[ "$rc" = 0 ] || [ "$f" != 0 ] || bad="$bad guest $i exited $rc;"

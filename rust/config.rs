@@ -40,13 +40,24 @@ impl fmt::Display for ParamError {
     }
 }
 
+/// When the test-only `selftest_warn` parameter raises its warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SelftestWarn {
+    /// Never (0, the default).
+    Off,
+    /// While the module loads (1).
+    AtLoad,
+    /// While the module unloads (2): the harness must catch what its cleanup provokes.
+    AtUnload,
+}
+
 /// The validated module configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Config {
     /// Virtual slots of the vswap device, a whole number of clusters.
     pub(crate) nr_pages: u64,
-    /// Test only: raise a warning at load so the guest harness can prove it catches splats.
-    pub(crate) selftest_warn: bool,
+    /// Test only: raise a warning so the guest harness can prove it catches splats.
+    pub(crate) selftest_warn: SelftestWarn,
     /// Test only: milliseconds to wait, during load, between adding `/dev/vswap0` and letting it
     /// be swapped on, so that a test can try to swap on it in that window.
     pub(crate) test_ready_delay_ms: u32,
@@ -69,13 +80,14 @@ impl Config {
             });
         }
         let selftest_warn = match selftest_warn {
-            0 => false,
-            1 => true,
+            0 => SelftestWarn::Off,
+            1 => SelftestWarn::AtLoad,
+            2 => SelftestWarn::AtUnload,
             _ => {
                 return Err(ParamError {
                     name: "selftest_warn",
                     value: selftest_warn.into(),
-                    expected: "0 or 1",
+                    expected: "0, 1 or 2",
                 })
             }
         };

@@ -111,6 +111,8 @@ impl VswapDisk {
 #[vtable]
 impl Operations for VswapDisk {
     type QueueData = Pin<KBox<DiskData>>;
+    // An open /dev/vswap0 pins the module: its fops table lives here.
+    const OWNER: &'static ThisModule = &crate::THIS_MODULE;
 
     fn queue_rq(data: Pin<&DiskData>, rq: ARef<mq::Request<Self>>, _is_last: bool) -> Result {
         let served = {

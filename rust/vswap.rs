@@ -45,7 +45,7 @@ mod vtable;
 mod word;
 
 use backend::Backend;
-use config::Config;
+use config::{Config, SelftestWarn};
 use disk::{
     IoStats,
     VswapDisk, //
@@ -64,7 +64,7 @@ module! {
         },
         selftest_warn: u32 {
             default: 0,
-            description: "Test only: 1 raises a WARNING at load (proves splat detection)",
+            description: "Test only: a WARNING at load (1) or unload (2), to prove splat detection",
         },
         test_ready_delay_ms: u32 {
             default: 0,
@@ -147,6 +147,7 @@ struct VswapModule {
     disk: Pin<KBox<Mutex<GenDisk<VswapDisk>>>>,
     io: Arc<IoStats>,
     _state: Pin<KBox<Scope<State>>>,
+    warn_at_unload: bool,
 }
 
 impl VswapModule {
@@ -172,7 +173,7 @@ impl VswapModule {
 impl kernel::Module for VswapModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let config = Self::config()?;
-        kernel::warn_on!(config.selftest_warn);
+        kernel::warn_on!(config.selftest_warn == SelftestWarn::AtLoad);
 
         let backend = Backend::new()?;
         let io = Arc::new(IoStats::default(), GFP_KERNEL)?;
@@ -214,6 +215,7 @@ impl kernel::Module for VswapModule {
             disk,
             io,
             _state: state,
+            warn_at_unload: config.selftest_warn == SelftestWarn::AtUnload,
         })
     }
 }
@@ -226,6 +228,7 @@ impl Drop for VswapModule {
         ffi::disk_changed(&*self.disk.lock());
         // Leaves retired while swapped on are freed by RCU callbacks in this module's text.
         ffi::rcu_barrier();
+        kernel::warn_on!(self.warn_at_unload);
         pr_info!("unloaded\n");
     }
 }

@@ -32,7 +32,7 @@ counters() {
 mode_on() {
 	if [ "${2:-zswap}" = zswap ]; then
 		zswap_on lz4
-		echo Y >/sys/module/zswap/parameters/shrinker_enabled || fail "zswap shrinker"
+		put Y "/sys/module/zswap/parameters/shrinker_enabled"
 	fi
 	if [ "$1" = vswap ]; then
 		vswap_on
@@ -107,9 +107,9 @@ for r in $(seq 1 "$REPS"); do
 			random)
 				mode_on "$m"; run_bench random "$m" "$r" --random $((MIB * 256)); mode_off ;;
 			mthp64)
-				echo always >$MTHP || fail "enable 64K mTHP"
+				put always "$MTHP"
 				mode_on "$m"; run_bench mthp64 "$m" "$r" --thp; mode_off
-				echo never >$MTHP ;;
+				put never "$MTHP" ;;
 			swapoff)
 				mode_on "$m" nozswap; run_swapoff "$m" "$r"; mode_off ;;
 			*)

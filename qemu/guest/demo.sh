@@ -8,7 +8,7 @@ phys_on $SWAPDEV
 zswap_on lz4
 log "vswap loaded and swapped on: $(vswap_stat nr_slots) virtual slots; $SWAPDEV is its physical backing"
 cg=$(memcg_new demo 128M)
-echo 1M >"$cg/memory.zswap.max"
+put 1M "$cg/memory.zswap.max"
 show_swap_state
 log "a process in a 128 MiB memcg (memory.zswap.max 1 MiB) writes 256 MiB (mixed: compressible,"
 log "zero and random pages), is forced out and reads it back. zswap takes what compresses;"

@@ -12,9 +12,28 @@ SWAPDEV2=/dev/vdb
 
 # What counts as a splat in dmesg: any of these fails the test that caused it.
 # The swap core's own complaints about bad entries come without a stack trace.
-SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|lockdep|possible (recursive|circular)|inconsistent lock|suspicious RCU|KASAN|kmemleak|UBSAN|soft lockup|hung_task|blocked for more than|Kernel panic|Bad swap file entry|Bad swap offset entry|swap_info_get: '
+# Lockdep reports are WARNINGs; its and kmemleak's start-up lines are not splats.
+SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|possible (recursive|circular)|inconsistent lock|suspicious RCU|KASAN:|kmemleak: .*(suspected memory leak|disabled|Cannot)|UBSAN:|soft lockup|hung_task|blocked for more than|Kernel panic|Bad swap file entry|Bad swap offset entry|swap_info_get: '
 
 log() { echo "  # $*"; }
+
+# put VALUE FILE: write VALUE to a sysfs, debugfs, procfs or cgroup file. A
+# refused write fails the test (a plain echo fails silently under set -u).
+put() {
+	local err
+	err=$({ printf '%s\n' "$1" >"$2"; } 2>&1) || fail "write '$1' to $2: ${err##*: }"
+}
+
+# reclaim CG SIZE: write SIZE to CG's memory.reclaim. EAGAIN (less than SIZE
+# could be reclaimed) is an answer, not an error; any other error fails.
+reclaim() {
+	local err
+	err=$({ printf '%s\n' "$2" >"$1/memory.reclaim"; } 2>&1) && return 0
+	case $err in
+	*"Resource temporarily unavailable"*) return 0 ;;
+	esac
+	fail "memory.reclaim $2 of $1: $err"
+}
 fail() { echo "  FAIL: $*"; exit 1; }
 skip() { echo "  SKIP: $*"; exit 77; }
 
@@ -30,7 +49,7 @@ expect_ge() { [ "$2" -ge "$3" ] || fail "$1: got $2, want >= $3"; }
 setup_guest() {
 	mountpoint -q $DBG || mount -t debugfs none $DBG
 	mountpoint -q $CG || mount -t cgroup2 none $CG
-	echo +memory >$CG/cgroup.subtree_control
+	put +memory "$CG/cgroup.subtree_control"
 	# Start from a quiet kmemleak: what boot left behind is not ours.
 	if [ -w $DBG/kmemleak ]; then
 		echo scan >$DBG/kmemleak
@@ -40,21 +59,63 @@ setup_guest() {
 	# Any write to "enabled" sets zswap up, after which zswap_never_enabled()
 	# is false for good (no large folio swap-in): leave it alone if it is off.
 	[ "$(cat /sys/module/zswap/parameters/enabled)" = N ] ||
-		echo 0 >/sys/module/zswap/parameters/enabled
+		put 0 "/sys/module/zswap/parameters/enabled"
 }
 
-# dmesg lines since mark $1 (a line count taken with dmesg_mark).
-dmesg_mark() { dmesg | wc -l; }
-dmesg_since() { dmesg | tail -n +"$(( $1 + 1 ))"; }
-splats_since() { dmesg_since "$1" | grep -E "$SPLAT_RE" || true; }
+# The kernel log. main.sh starts a reader of /dev/kmsg at boot (kmsg_start)
+# that copies every record, with its sequence number, to $KMSG: no ring
+# buffer wraps under the tests' feet, and a record the reader lost shows as
+# a gap in the sequence numbers (kmsg_check).
+KMSG=${KMSG:-/run/vswap-kmsg.log}
+
+kmsg_start() {
+	: >"$KMSG"
+	cat /dev/kmsg >>"$KMSG" &
+	KMSG_PID=$!
+}
+
+# dmesg_mark: a mark in the kernel log, for dmesg_since. Writes a unique
+# line to /dev/kmsg and prints its line number in $KMSG once the reader has
+# copied it there (so that everything logged before the mark is in $KMSG).
+dmesg_mark() {
+	local tag="vswap-mark-$BASHPID-$SRANDOM" i n
+	echo "$tag" >/dev/kmsg
+	for ((i = 0; i < 300; i++)); do
+		n=$(grep -n -m1 -F ";$tag" "$KMSG" | cut -d: -f1)
+		[ -n "$n" ] && { echo "$n"; return 0; }
+		sleep 0.1
+	done
+	echo "  FAIL: the kernel log reader did not copy a mark within 30 s" >&2
+	echo 0
+	return 1
+}
+
+# dmesg_since MARK [END]: the kernel log's messages after line MARK of $KMSG
+# (up to line END), without the record headers.
+dmesg_since() {
+	sed -n "$(( $1 + 1 )),${2:-\$}p" "$KMSG" | sed -n 's/^[0-9]*,[0-9]*,[0-9]*,[^;]*;//p'
+}
+splats_since() { dmesg_since "$@" | grep -E "$SPLAT_RE" || true; }
+
+# kmsg_check: the reader is alive and $KMSG holds every record since boot:
+# sequence numbers start at 0 and have no gap.
+kmsg_check() {
+	kill -0 "$KMSG_PID" 2>/dev/null || { echo "the kernel log reader died (records lost)"; return 1; }
+	awk -F, '/^[0-9]+,[0-9]+,/ {
+			if (NR == 1 && $2 != 0) { printf "the log starts at record %d: boot records lost\n", $2; bad = 1 }
+			if (seen && $2 != last + 1) { printf "records %d to %d missing\n", last + 1, $2 - 1; bad = 1 }
+			last = $2; seen = 1
+		}
+		END { if (!seen) { print "no record read"; bad = 1 }; exit bad }' "$KMSG"
+}
 
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 zswap_on() {
-	echo "${1:-lz4}" >/sys/module/zswap/parameters/compressor
-	echo 1 >/sys/module/zswap/parameters/enabled
+	put "${1:-lz4}" "/sys/module/zswap/parameters/compressor"
+	put 1 "/sys/module/zswap/parameters/enabled"
 }
-zswap_off() { echo 0 >/sys/module/zswap/parameters/enabled; }
+zswap_off() { put 0 /sys/module/zswap/parameters/enabled; }
 
 # stock_swap_on [DEV]: a fresh swap area on DEV (the first --disk by default).
 stock_swap_on() {
@@ -71,8 +132,8 @@ memcg_new() {
 	local cg=$CG/$1
 	[ -d "$cg" ] && rmdir "$cg"
 	mkdir "$cg"
-	echo "$2" >"$cg/memory.max"
-	[ -n "${3:-}" ] && echo "$3" >"$cg/memory.swap.max"
+	put "$2" "$cg/memory.max"
+	[ -z "${3:-}" ] || put "$3" "$cg/memory.swap.max"
 	echo "$cg"
 }
 
@@ -133,7 +194,7 @@ phys_on() {
 # zram_new SIZE: /dev/zram0 of SIZE (a synchronous device that needs stable pages).
 zram_new() {
 	modprobe zram num_devices=1 || fail "modprobe zram"
-	echo "$1" >/sys/block/zram0/disksize || fail "zram0 disksize"
+	put "$1" "/sys/block/zram0/disksize"
 }
 
 # zram_gone: swap off /dev/zram0 if it is on, and remove it.
@@ -141,12 +202,20 @@ zram_gone() {
 	if grep -q "^/dev/zram0 " /proc/swaps; then
 		swapoff /dev/zram0 || fail "swapoff /dev/zram0"
 	fi
-	echo 1 >/sys/block/zram0/reset || fail "zram0 reset"
+	put 1 "/sys/block/zram0/reset"
 	rmmod zram || fail "rmmod zram"
 }
 
 # swaps_used DEV: the Used column of DEV in /proc/swaps (KiB).
 swaps_used() { awk -v d="$1" '$1 == d { print $4 }' /proc/swaps; }
+
+# vswap_rmmod: rmmod vswap once udev is done with /dev/vswap0. Its probe
+# (blkid) after the disk appears or changes holds the disk open, and an open
+# disk pins the module: rmmod would fail with EBUSY meanwhile.
+vswap_rmmod() {
+	udevadm settle 2>/dev/null
+	rmmod vswap
+}
 
 # vswap_off: swapoff and rmmod; the vtable must be empty and nothing leaked.
 vswap_off() {
@@ -162,10 +231,7 @@ vswap_off() {
 		expect_eq "$VSWAP_WITH_PHYS used after vswap swapoff" "$(swaps_used "$VSWAP_WITH_PHYS")" 0
 		swapoff "$VSWAP_WITH_PHYS" || fail "swapoff $VSWAP_WITH_PHYS"
 	fi
-	# udev may be probing the device swapoff changed: rmmod while it holds
-	# /dev/vswap0 open would oops at its close (no fops owner, see design.rst).
-	udevadm settle 2>/dev/null
-	rmmod vswap || fail "rmmod vswap"
+	vswap_rmmod || fail "rmmod vswap"
 }
 
 # release_swap_cache CG: once the processes of CG have exited, drop the swap
@@ -176,17 +242,37 @@ vswap_off() {
 # swapcached count is flushed lazily and misses a few pages. So while
 # /dev/vswap0 has slots in use, reclaim CG (the last retry of memory.reclaim
 # also drains the per-CPU LRU caches) and look again; a slot still in use
-# afterwards is a real leak, which the caller's checks report.
+# afterwards is a leak, which the caller's checks report. Keep tmpfs files
+# (/tmp) out of the memcg: their pages are swapped out under its pressure and
+# hold slots legitimately (write such output to $OUT).
 release_swap_cache() {
 	local cg=$1 used try
 	for try in 0 1 2 3 4 5; do
 		used=$(swaps_used $VSWAP_DEV)
 		{ [ "$used" = 0 ] || [ "$try" = 5 ]; } && break
 		# EAGAIN when less than asked could be reclaimed: expected here.
-		echo 64M >"$cg/memory.reclaim" 2>/dev/null || true
+		reclaim "$cg" 64M
 		sleep 1
 	done
 	[ "$try" = 0 ] || log "swap cache held vswap slots after exit: $used KiB in use after $try reclaim(s)"
+}
+
+# through_mark, then expect_through WHAT OUT [IN]: at least OUT pages went
+# to zswap or to a swap device (zswpout + pswpout) since the mark, and at
+# least IN (default OUT) came back from there (zswpin + pswpin). VmSwap and
+# the verifier's swapped_pages count swap cache pages too: these count data
+# that really made the trip.
+through_mark() {
+	T_OUT=$(( $(vmstat zswpout) + $(vmstat pswpout) ))
+	T_IN=$(( $(vmstat zswpin) + $(vmstat pswpin) ))
+}
+expect_through() {
+	local out in
+	out=$(( $(vmstat zswpout) + $(vmstat pswpout) - T_OUT ))
+	in=$(( $(vmstat zswpin) + $(vmstat pswpin) - T_IN ))
+	log "$1: $out pages out to zswap or disk, $in back in"
+	expect_ge "$1: pages out to zswap or disk" "$out" "$2"
+	expect_ge "$1: pages back from zswap or disk" "$in" "${3:-$2}"
 }
 
 show_vswap_stats() {

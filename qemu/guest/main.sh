@@ -10,8 +10,11 @@ set -u
 MODE=$1 OUT=$2
 shift 2
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# The whole kernel log of the run, from boot, on the host side too.
+KMSG=$OUT/kmsg.log
 . "$TOP/qemu/guest/lib.sh"
 
+kmsg_start
 setup_guest
 # Under the benchmarks' global pressure the page allocator warns of failed
 # allocations that may fail (zswap's, from kswapd), with a stack trace, on
@@ -45,24 +48,29 @@ result() { # STATUS NAME SECONDS [REASON]
 	esac
 }
 
+# Every line of the kernel log is scanned once, by the test in whose window
+# it falls: a window runs from the end of the previous one (the first from
+# boot) to a mark taken after the test's cleanup.
+scanned=0
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	echo "# --- $name"
-	mark=$(dmesg_mark)
 	start=$(date +%s)
-	# Each test runs in its own shell; VSWAP_SPLAT_ACK lets a test that provokes a splat on
-	# purpose say where its expected splat ends.
+	# Each test runs in its own shell; a test that provokes a splat on purpose
+	# writes a mark to $VSWAP_ACK_FILE where its expected splat ends.
 	rm -f "$OUT/ack"
 	(cd "$TOP" && VSWAP_ACK_FILE=$OUT/ack . "$t")
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	# Clean up before the scan, so that what the cleanup prints counts too.
 	swapoff -a 2>/dev/null
-	udevadm settle 2>/dev/null
-	lsmod | grep -q '^vswap ' && rmmod vswap 2>/dev/null
-	[ -f "$OUT/ack" ] && mark=$(cat "$OUT/ack")
-	splats=$(splats_since "$mark")
-	dmesg_since "$mark" >>"$OUT/dmesg.log"
+	lsmod | grep -q '^vswap ' && vswap_rmmod 2>/dev/null
+	end=$(dmesg_mark) || { result fail "$name" "$secs" "(kernel log reader stalled)"; continue; }
+	from=$scanned
+	[ -f "$OUT/ack" ] && from=$(cat "$OUT/ack")
+	splats=$(splats_since "$from" "$end")
+	dmesg_since "$scanned" "$end" >>"$OUT/dmesg.log"
+	scanned=$end
 	if [ -n "$splats" ]; then
 		echo "$splats" | head -n 20 | sed 's/^/  dmesg: /'
 		result fail "$name" "$secs" "(splat in dmesg, see $OUT/dmesg.log)"
@@ -81,16 +89,15 @@ done
 # not reported, so wait, then scan twice as the kmemleak documentation advises.
 if [ -w $DBG/kmemleak ]; then
 	echo "# --- kmemleak"
-	mark=$(dmesg_mark)
 	start=$(date +%s)
 	sleep 6
 	# A scan that cannot run (kmemleak disabled itself, e.g. out of memory
 	# for its metadata) proves nothing: that fails too.
-	scanned=1
-	echo scan >$DBG/kmemleak || scanned=0
-	echo scan >$DBG/kmemleak || scanned=0
+	scan_ok=1
+	echo scan >$DBG/kmemleak || scan_ok=0
+	echo scan >$DBG/kmemleak || scan_ok=0
 	leaks=$(cat $DBG/kmemleak)
-	if [ $scanned = 0 ]; then
+	if [ $scan_ok = 0 ]; then
 		result fail kmemleak $(( $(date +%s) - start )) "(kmemleak could not scan: disabled)"
 	elif [ -n "$leaks" ]; then
 		echo "$leaks" | head -n 40 | sed 's/^/  kmemleak: /'
@@ -100,6 +107,21 @@ if [ -w $DBG/kmemleak ]; then
 		result ok kmemleak $(( $(date +%s) - start ))
 	fi
 fi
-dmesg >"$OUT/dmesg-full.log"
+# The rest of the log (the kmemleak scan, and anything late), and proof that
+# the scans saw every record since boot.
+echo "# --- kernel-log"
+start=$(date +%s)
+end=$(dmesg_mark)
+splats=$(splats_since "$scanned" "$end")
+dmesg_since "$scanned" "$end" >>"$OUT/dmesg.log"
+if ! lost=$(kmsg_check); then
+	result fail kernel-log $(( $(date +%s) - start )) "($lost)"
+elif [ -n "$splats" ]; then
+	echo "$splats" | head -n 20 | sed 's/^/  dmesg: /'
+	result fail kernel-log $(( $(date +%s) - start )) "(splat in dmesg, see $OUT/dmesg.log)"
+else
+	result ok kernel-log $(( $(date +%s) - start ))
+	log "kernel log: $(grep -c '^[0-9]*,[0-9]*,' "$KMSG") records since boot, all scanned"
+fi
 echo "$pass passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]

@@ -19,17 +19,17 @@ insmod_expect_einval() {
 check "insmod with defaults" insmod "$MODULE"
 check "debugfs directory" test -d $DBG/vswap/vswap0
 expect_eq "default nr_pages" "$(cat $DBG/vswap/vswap0/nr_pages)" 1048576
-check "rmmod" rmmod vswap
+check "rmmod" vswap_rmmod
 [ -e $DBG/vswap ] && fail "debugfs directory left after rmmod"
 
 check "insmod nr_pages=4096" insmod "$MODULE" nr_pages=4096
 expect_eq "nr_pages" "$(cat $DBG/vswap/vswap0/nr_pages)" 4096
-check "rmmod" rmmod vswap
+check "rmmod" vswap_rmmod
 
 insmod_expect_einval nr_pages=0 "invalid nr_pages=0: expected a multiple of 512"
 insmod_expect_einval nr_pages=513 "invalid nr_pages=513: expected a multiple of 512"
 insmod_expect_einval nr_pages=8589934592 "invalid nr_pages=8589934592"
-insmod_expect_einval selftest_warn=2 "invalid selftest_warn=2: expected 0 or 1"
+insmod_expect_einval selftest_warn=3 "invalid selftest_warn=3: expected 0, 1 or 2"
 
 # A value the parameter type cannot hold is refused by the kernel's parser.
 out=$(insmod "$MODULE" nr_pages=lots 2>&1) && fail "insmod nr_pages=lots succeeded"
@@ -39,5 +39,5 @@ log "insmod nr_pages=lots: EINVAL"
 # Load and unload a few times: nothing may accumulate (kmemleak checks at the end).
 for i in 1 2 3; do
 	check "insmod #$i" insmod "$MODULE" nr_pages=$((i * 512))
-	check "rmmod #$i" rmmod vswap
+	check "rmmod #$i" vswap_rmmod
 done

@@ -30,7 +30,7 @@ thp_sizes() {
 	local d s
 	# Some sizes (8 KiB) exist for file folios only and refuse any write.
 	for d in $THP/hugepages-*kB; do { echo never >"$d/enabled"; } 2>/dev/null; done
-	echo always >$THP/enabled || fail "write $THP/enabled"
+	put always "$THP/enabled"
 	for s in "$@"; do echo always >$THP/hugepages-$s/enabled || fail "enable $s folios"; done
 }
 mthp() { cat $THP/hugepages-$1/stats/$2; }

@@ -2,7 +2,7 @@
 # weight: 20
 # /dev/vswap0 and its life cycle: swapon with and without mkswap, the stock
 # tools' view, stray I/O answered safely, and clear errors for bad input
-# (second swapon, swapoff of an inactive device, rmmod while active).
+# (second swapon, swapoff of an inactive device, rmmod while active or open).
 
 vswap_on nr_pages=262144
 line=$(grep "^$VSWAP_DEV " /proc/swaps)
@@ -27,6 +27,18 @@ expect_eq "attached after swapoff" "$(vswap_stat attached)" 0
 out=$(swapoff $VSWAP_DEV 2>&1) && fail "swapoff of an inactive device succeeded"
 grep -q 'Invalid argument' <<<"$out" || fail "swapoff inactive: want EINVAL, got: $out"
 log "swapoff of an inactive device: $out"
+
+# An open /dev/vswap0 pins the module too (its fops table lives in the module:
+# an rmmod that succeeded here would oops at the close, in bdev_release()).
+# Control: with the device closed, the reference count drops back.
+ref0=$(cat /sys/module/vswap/refcnt)
+exec 3<$VSWAP_DEV
+expect_eq "module references with /dev/vswap0 open" "$(cat /sys/module/vswap/refcnt)" $((ref0 + 1))
+out=$(rmmod vswap 2>&1) && fail "rmmod with /dev/vswap0 open succeeded"
+grep -qi 'in use' <<<"$out" || fail "rmmod with /dev/vswap0 open: want EBUSY, got: $out"
+log "rmmod while /dev/vswap0 is open: $out"
+exec 3<&-
+expect_eq "module references after close" "$(cat /sys/module/vswap/refcnt)" "$ref0"
 
 # Stray I/O, now that the device is not swapped on (the kernel refuses writes to an active
 # swap device itself): reads beyond the header are zeroes, writes beyond it fail.

@@ -11,18 +11,18 @@ phys_on $SWAPDEV
 zswap_on lz4
 cg=$(memcg_new vwb 512M)
 # The pattern compresses about 20:1: 512 KiB of zswap is ~2000 of its pages.
-echo 512K >"$cg/memory.zswap.max"
+put 512K "$cg/memory.zswap.max"
 wb0=$(vmstat zswpwb) w0=$(vswap_stat phys_writebacks) i0=$(vmstat pswpin)
 shrink='
 	st() { awk -v k="$1" "\$1 == k { print \$2 }" '"$VSWAP_STATS"'; }
 	wb() { awk "\$1 == \"zswpwb\" { print \$2 }" /proc/vmstat; }
 	echo "  # over memory.zswap.max: phys_in_use=$(st phys_in_use) slots_zswap=$(st slots_zswap) zswpwb=$(wb)"
-	echo 1 >/sys/module/zswap/parameters/shrinker_enabled
-	echo max >'"$cg"'/memory.zswap.max
+	echo 1 >/sys/module/zswap/parameters/shrinker_enabled || exit 1
+	echo max >'"$cg"'/memory.zswap.max || exit 1
 	w=$(wb)
 	echo 256M >'"$cg"'/memory.reclaim 2>/dev/null
 	echo "  # memory.reclaim with the zswap shrinker: zswpwb +$(( $(wb) - w )), phys_in_use=$(st phys_in_use) slots_zswap=$(st slots_zswap)"
-	echo 0 >/sys/module/zswap/parameters/shrinker_enabled
+	echo 0 >/sys/module/zswap/parameters/shrinker_enabled || exit 1
 	# Drop the clean swap cache copies of what was written back: read it from disk.
 	echo 256M >'"$cg"'/memory.reclaim 2>/dev/null
 	true'

@@ -2,10 +2,12 @@
 # weight: 95
 # swapoff of a physical device that backs vswap slots: its Pointer entries
 # lead straight to the vswap slots, so the data moves into the swap cache
-# without a page-table walk; all of it reads back intact. Timed against the
-# same amount of data on stock swap (no module), swapped off in this guest.
-# The mm list is made long on purpose (idle processes with mapped memory):
-# stock swapoff walks every mm, the rmap pass walks none.
+# without a page-table walk; all of it reads back intact. The same amount of
+# data on stock swap (no module) is swapped off in this guest too, and both
+# times are logged; they are not judged here (timing belongs to make bench,
+# whose swapoff workload gives the ratio). The mm list is made long on
+# purpose (idle processes with mapped memory): stock swapoff walks every mm,
+# the rmap pass walks none.
 
 MIB=64
 PAGES=$((MIB * 256))
@@ -63,9 +65,6 @@ ratio=$(awk -v s="$stock_ms" -v v="$vswap_ms" 'BEGIN { printf "%.2f", s / (v > 0
 log "swapoff time ratio stock/vswap: ${ratio}x (same guest, same data, $((${#idle_pids[@]})) idle processes)"
 echo "swapoff_ratio stock_ms=$stock_ms vswap_ms=$vswap_ms ratio=$ratio moved=$moved" >>"${VSWAP_RESULTS:-/dev/null}"
 expect_ge "pages moved by the rmap pass" "$moved" $((PAGES * 95 / 100))
-# Measured 3.3-4.1x under TCG with the debug config; a ratio near 1 would mean
-# the rmap pass is not what moved the data.
-awk -v r="$ratio" 'BEGIN { exit !(r >= 1.5) }' || fail "vswap swapoff not faster than stock: ${ratio}x"
 expect_ge "stock swapoff moved as much" "$stock_kib" $((vswap_kib * 9 / 10))
 expect_eq "physical slots after swapoff" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats

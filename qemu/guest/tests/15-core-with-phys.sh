@@ -8,6 +8,6 @@ for t in 05-vswap-device 07-vswap-processes 09-vswap-swapoff; do
 	log "=== $t with $SWAPDEV2 as physical backing"
 	(VSWAP_WITH_PHYS=$SWAPDEV2; . "$TOP/qemu/guest/tests/$t.sh") || fail "$t with a physical device"
 	swapoff -a 2>/dev/null
-	lsmod | grep -q '^vswap ' && rmmod vswap
+	lsmod | grep -q '^vswap ' && vswap_rmmod
 done
 true

@@ -47,7 +47,7 @@ fi
 grep -q "^$VSWAP_DEV " /proc/swaps || fail "$VSWAP_DEV not in /proc/swaps"
 expect_eq "attached after swapon" "$(vswap_stat attached)" 1
 swapoff $VSWAP_DEV || fail "swapoff $VSWAP_DEV"
-rmmod vswap || fail "rmmod vswap"
+vswap_rmmod || fail "rmmod vswap"
 
 # 2. swapoff without room.
 vswap_on

@@ -15,7 +15,7 @@ vswap_on
 phys_on $SWAPDEV
 mkswap -q $SWAPDEV2 >/dev/null || fail "mkswap $SWAPDEV2"
 zswap_on lz4
-echo Y >/sys/module/zswap/parameters/shrinker_enabled || fail "zswap shrinker on"
+put Y "/sys/module/zswap/parameters/shrinker_enabled"
 moved0=$(vswap_stat phys_swapoff_moved)
 offs=0 enomem=0
 
@@ -25,7 +25,7 @@ for run in 1 2 3 4 5; do
 	pids=()
 	for p in 1 2 3; do
 		in_memcg "$cg" "$VERIFY" --label "press-$run-$p" --mib 24 --pattern mixed \
-			--seed $((1800 + run * 10 + p)) --passes 2 >/tmp/vswap-press-$p.out 2>&1 &
+			--seed $((1800 + run * 10 + p)) --passes 2 >$OUT/vswap-press-$p.out 2>&1 &
 		pids+=($!)
 	done
 	while kill -0 "${pids[@]}" 2>/dev/null; do
@@ -44,9 +44,9 @@ for run in 1 2 3 4 5; do
 	done
 	for p in 1 2 3; do
 		wait "${pids[$((p - 1))]}" ||
-			fail "run $run process $p: $(tail -n 3 /tmp/vswap-press-$p.out)"
-		grep -q "mismatched_pages=0 " /tmp/vswap-press-$p.out ||
-			fail "run $run process $p: $(tail -n 3 /tmp/vswap-press-$p.out)"
+			fail "run $run process $p: $(tail -n 3 $OUT/vswap-press-$p.out)"
+		grep -q "mismatched_pages=0 " $OUT/vswap-press-$p.out ||
+			fail "run $run process $p: $(tail -n 3 $OUT/vswap-press-$p.out)"
 	done
 	kills=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")
 	log "run $run: oom_kill $kills; swapoffs so far $offs, refused with ENOMEM $enomem"
@@ -62,7 +62,7 @@ moved=$(( $(vswap_stat phys_swapoff_moved) - moved0 ))
 log "swapoffs of $SWAPDEV2: $offs done, $enomem refused with ENOMEM; vswap pages moved: $moved"
 expect_ge "swapoffs done under load" "$offs" 5
 expect_ge "vswap pages moved by those swapoffs" "$moved" 1
-echo N >/sys/module/zswap/parameters/shrinker_enabled || fail "zswap shrinker off"
+put N "/sys/module/zswap/parameters/shrinker_enabled"
 show_vswap_stats
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off

@@ -24,7 +24,7 @@ check_swapmax='
 	s=$(cat '"$cg"'/memory.swap.current)
 	echo "  # while out: memory.swap.current $((s / 1024)) KiB"
 	[ "$s" -le $((8 << 20)) ]'
-echo 8M >"$cg/memory.swap.max" || fail "write memory.swap.max"
+put 8M "$cg/memory.swap.max"
 verify_in_memcg "$cg" --label swap-max --mib 32 --seed 201 --pageout \
 	--exec-after-swapout "$check_swapmax" || fail "verifier: $VERIFY_OUT"
 expect_eq "swap-max: mismatches" "$(field mismatched_pages)" 0
@@ -32,7 +32,7 @@ limited=$(field swapped_pages)
 expect_ge "swap-max: pages swapped up to the limit" "$limited" 1024
 [ "$limited" -le 2048 ] || fail "swap-max: $limited pages swapped, more than memory.swap.max allows"
 expect_ge "memory.swap.events max" "$(awk '$1 == "max" { print $2 }' "$cg/memory.swap.events")" 1
-echo max >"$cg/memory.swap.max" || fail "write memory.swap.max"
+put max "$cg/memory.swap.max"
 verify_in_memcg "$cg" --label swap-unlimited --mib 32 --seed 202 --pageout \
 	--min-swapped-pct 80 || fail "verifier: $VERIFY_OUT"
 expect_eq "swap-unlimited: mismatches" "$(field mismatched_pages)" 0
@@ -41,7 +41,7 @@ log "memory.swap.max 8M: $limited pages swapped; no limit: $(field swapped_pages
 # 2. memory.zswap.max, no physical device: what zswap refuses stays resident.
 # The limit is on compressed bytes (memory.stat "zswap"), which may overshoot
 # by the one entry being stored.
-echo 64K >"$cg/memory.zswap.max" || fail "write memory.zswap.max"
+put 64K "$cg/memory.zswap.max"
 r0=$(vswap_stat zswap_rejected_resident)
 check_zswapmax='
 	z=$(awk "\$1 == \"zswap\" { print \$2 }" '"$cg"'/memory.stat)
@@ -52,7 +52,7 @@ verify_in_memcg "$cg" --label zswap-max --mib 32 --seed 203 --pageout \
 expect_eq "zswap-max: mismatches" "$(field mismatched_pages)" 0
 kept=$(( $(vswap_stat zswap_rejected_resident) - r0 ))
 expect_ge "zswap-max: pages zswap refused, kept resident" "$kept" 1024
-echo max >"$cg/memory.zswap.max" || fail "write memory.zswap.max"
+put max "$cg/memory.zswap.max"
 verify_in_memcg "$cg" --label zswap-unlimited --mib 32 --seed 204 --pageout \
 	--min-swapped-pct 80 || fail "verifier: $VERIFY_OUT"
 expect_eq "zswap-unlimited: mismatches" "$(field mismatched_pages)" 0

@@ -84,7 +84,7 @@ exit \$ok
 EOS
 verify_in_memcg "$cg" --label stall --mib 32 --seed 212 \
 	--exec-after-swapout "sh /tmp/vswap-21-stall.sh" || {
-	echo "$pct" >/sys/module/zswap/parameters/max_pool_percent
+	put "$pct" /sys/module/zswap/parameters/max_pool_percent
 	fail "verifier: $VERIFY_OUT"
 }
 expect_eq "stall: mismatches" "$(field mismatched_pages)" 0

@@ -9,7 +9,7 @@ use std::string::ToString;
 fn defaults_are_valid() {
     let cfg = Config::new(NR_PAGES_DEFAULT, 0, 0).expect("defaults are valid");
     assert_eq!(cfg.nr_pages, NR_PAGES_DEFAULT);
-    assert!(!cfg.selftest_warn);
+    assert_eq!(cfg.selftest_warn, SelftestWarn::Off);
 }
 
 #[test]
@@ -24,14 +24,18 @@ fn nr_pages_bounds() {
 }
 
 #[test]
-fn selftest_warn_is_a_boolean() {
-    assert!(
-        Config::new(NR_PAGES_DEFAULT, 1, 0)
-            .expect("valid")
-            .selftest_warn
-    );
-    let err = Config::new(NR_PAGES_DEFAULT, 2, 0).expect_err("not 0 or 1");
+fn selftest_warn_values() {
+    for (raw, when) in [
+        (0, SelftestWarn::Off),
+        (1, SelftestWarn::AtLoad),
+        (2, SelftestWarn::AtUnload),
+    ] {
+        let cfg = Config::new(NR_PAGES_DEFAULT, raw, 0).expect("valid");
+        assert_eq!(cfg.selftest_warn, when);
+    }
+    let err = Config::new(NR_PAGES_DEFAULT, 3, 0).expect_err("not 0, 1 or 2");
     assert_eq!(err.name, "selftest_warn");
+    assert_eq!(err.expected, "0, 1 or 2");
 }
 
 #[test]

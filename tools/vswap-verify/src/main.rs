@@ -2,9 +2,11 @@
 
 //! vswap-verify: proves that data survives a trip through swap.
 //!
-//! It maps N MiB of anonymous memory, fills every page with a pattern derived from (seed, page
-//! index), forces the pages out (memory pressure from the caller's memcg, `MADV_PAGEOUT`,
-//! `memory.reclaim`), reads everything back and counts the pages that differ. It prints what it
+//! It maps N MiB of anonymous memory, fills every page with a pattern derived from (seed,
+//! generation, page index), forces the pages out (memory pressure from the caller's memcg,
+//! `MADV_PAGEOUT`, `memory.reclaim`), reads everything back and counts the pages that differ.
+//! After each pass but the last it rewrites every page with the next generation, so a kernel
+//! that hands back an older copy of a page fails the next pass. It prints what it
 //! measured on one `vswap-verify:` line and exits non-zero on any mismatch, or when less than the
 //! requested share of the data actually went to swap (so a test cannot pass without swapping).
 
@@ -26,6 +28,7 @@ struct Args {
     reclaim: bool,
     min_swapped_pct: u32,
     corrupt_after_swapin: bool,
+    selftest_stale: bool,
     label: String,
     after_swapout: Option<String>,
     exit_after_swapout: bool,
@@ -37,12 +40,13 @@ const USAGE: &str =
     "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed|bench]
                     [--passes P] [--pageout] [--reclaim] [--min-swapped-pct PCT]
                     [--label NAME] [--exec-after-swapout CMD] [--exit-after-swapout]
-                    [--fork] [--thp | --shmem] [--corrupt-after-swapin]
+                    [--fork] [--thp | --shmem] [--corrupt-after-swapin] [--selftest-stale]
 
   --mib N                 anonymous memory to map and fill (default 64)
   --seed S                pattern seed (default 1)
   --pattern P             page contents (default compressible)
-  --passes P              force out and verify P times (default 1)
+  --passes P              force out and verify P times (default 1); each pass after
+                          the first expects a new generation of every page
   --pageout               force pages out with MADV_PAGEOUT
   --reclaim               force pages out through the memcg's memory.reclaim
   --min-swapped-pct PCT   fail unless PCT% of the pages were swapped out (default 0)
@@ -56,7 +60,12 @@ const USAGE: &str =
   --thp                   allow large folios (MADV_HUGEPAGE on a 2 MiB aligned mapping):
                           the THP and mTHP sizes enabled in sysfs apply
   --shmem                 use shared anonymous memory (shmem) instead of private
-  --corrupt-after-swapin  TEST ONLY: flip one byte after swap-in, before verifying";
+  --corrupt-after-swapin  TEST ONLY: flip one byte after swap-in, before verifying
+  --selftest-stale        TEST ONLY: leave one page at the old generation when rewriting
+                          for pass 2, as a kernel returning a stale copy would (needs
+                          --passes 2 or more)
+
+The result line names the first mismatched pages (bad_pages=, \"-\" for none).";
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
@@ -68,6 +77,7 @@ fn parse_args() -> Result<Args, String> {
         reclaim: false,
         min_swapped_pct: 0,
         corrupt_after_swapin: false,
+        selftest_stale: false,
         label: String::from("verify"),
         after_swapout: None,
         exit_after_swapout: false,
@@ -87,6 +97,7 @@ fn parse_args() -> Result<Args, String> {
             "--min-swapped-pct" => a.min_swapped_pct = num(&value("--min-swapped-pct")?)?,
             "--label" => a.label = value("--label")?,
             "--corrupt-after-swapin" => a.corrupt_after_swapin = true,
+            "--selftest-stale" => a.selftest_stale = true,
             "--exec-after-swapout" => a.after_swapout = Some(value("--exec-after-swapout")?),
             "--exit-after-swapout" => a.exit_after_swapout = true,
             "--fork" => a.fork = true,
@@ -99,6 +110,9 @@ fn parse_args() -> Result<Args, String> {
     if a.mib == 0 || a.passes == 0 || a.min_swapped_pct > 100 {
         return Err("--mib and --passes must be positive, --min-swapped-pct at most 100".into());
     }
+    if a.selftest_stale && a.passes < 2 {
+        return Err("--selftest-stale needs --passes 2 or more".into());
+    }
     if a.fork && a.kind == sys::Kind::Shmem {
         return Err(
             "--fork checks copy-on-write, which shared memory (--shmem) does not do".into(),
@@ -110,6 +124,12 @@ fn parse_args() -> Result<Args, String> {
 fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
     s.parse()
         .map_err(|_| format!("'{s}' is not a valid number"))
+}
+
+/// The seed of generation `generation` of the pages of a run with seed `seed`: generation 0
+/// is `seed` itself.
+fn generation_seed(seed: u64, generation: u32) -> u64 {
+    seed.wrapping_add(u64::from(generation).wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 fn mib_per_s(bytes: usize, secs: f64) -> f64 {
@@ -147,14 +167,30 @@ fn run(a: &Args) -> Result<bool, String> {
     for (idx, page) in mem.chunks_exact_mut(PAGE).enumerate() {
         a.pattern.fill(a.seed, idx as u64, page);
     }
-    let write_s = t.elapsed().as_secs_f64();
+    let mut write_s = t.elapsed().as_secs_f64();
 
     let mut ok = true;
     let mut min_swapped = usize::MAX;
     let mut total_bad = 0usize;
+    let mut bad_pages = Vec::new();
     let mut read_s = 0.0;
     let mut out_s = 0.0;
+    let victim = pages / 2;
     for pass in 1..=a.passes {
+        // The generation the pages hold now.
+        let seed = generation_seed(a.seed, pass - 1);
+        if pass > 1 {
+            let t = Instant::now();
+            let mem = map.as_mut_slice();
+            for (idx, page) in mem.chunks_exact_mut(PAGE).enumerate() {
+                if a.selftest_stale && pass == 2 && idx == victim {
+                    // TEST ONLY: this page keeps the previous generation.
+                    continue;
+                }
+                a.pattern.fill(seed, idx as u64, page);
+            }
+            write_s += t.elapsed().as_secs_f64();
+        }
         let t = Instant::now();
         if a.pageout {
             map.pageout()?;
@@ -194,13 +230,12 @@ fn run(a: &Args) -> Result<bool, String> {
         if a.corrupt_after_swapin && pass == 1 {
             // TEST ONLY: prove the check can fail. Touch one page (swapping it in), then flip a
             // byte as if the swap path had returned bad data.
-            let victim = pages / 2;
             let b = &mut mem[victim * PAGE + 123];
             *b = !std::hint::black_box(*b);
         }
 
         let t = Instant::now();
-        let bad = check(a, mem, |_| a.seed, &format!("pass {pass}"));
+        let bad = check(a, mem, |_| seed, &format!("pass {pass}"), &mut bad_pages);
         read_s += t.elapsed().as_secs_f64();
         total_bad += bad;
         if bad != 0 {
@@ -215,7 +250,8 @@ fn run(a: &Args) -> Result<bool, String> {
     let enough = swapped_pct >= a.min_swapped_pct as usize;
     println!(
         "vswap-verify: {} pattern={} mib={} pages={} passes={} write_mibps={:.1} swapout_s={:.2} \
-         swapped_pages={} swapped_pct={} readback_mibps={:.1} mismatched_pages={} result={}",
+         swapped_pages={} swapped_pct={} readback_mibps={:.1} mismatched_pages={} bad_pages={} \
+         result={}",
         a.label,
         a.pattern,
         a.mib,
@@ -227,6 +263,7 @@ fn run(a: &Args) -> Result<bool, String> {
         swapped_pct,
         mib_per_s(len * a.passes as usize, read_s),
         total_bad,
+        page_list(&bad_pages),
         if ok && enough { "PASS" } else { "FAIL" }
     );
     if !enough {
@@ -238,8 +275,27 @@ fn run(a: &Args) -> Result<bool, String> {
     Ok(ok && enough)
 }
 
-/// Counts the pages of `mem` that differ from the pattern for `seed_of(page index)`.
-fn check(a: &Args, mem: &[u8], seed_of: impl Fn(usize) -> u64, what: &str) -> usize {
+/// At most this many mismatched page indices are kept for the result line.
+const BAD_PAGES_SHOWN: usize = 8;
+
+/// `bad_pages=` of the result line: the indices, comma-separated, or "-".
+fn page_list(pages: &[usize]) -> String {
+    if pages.is_empty() {
+        return "-".into();
+    }
+    let list: Vec<String> = pages.iter().map(|p| p.to_string()).collect();
+    list.join(",")
+}
+
+/// Counts the pages of `mem` that differ from the pattern for `seed_of(page index)`; the first
+/// indices go to `bad_pages`.
+fn check(
+    a: &Args,
+    mem: &[u8],
+    seed_of: impl Fn(usize) -> u64,
+    what: &str,
+    bad_pages: &mut Vec<usize>,
+) -> usize {
     let mut bad = 0usize;
     let mut expect = vec![0u8; PAGE];
     for (idx, page) in mem.chunks_exact(PAGE).enumerate() {
@@ -256,6 +312,9 @@ fn check(a: &Args, mem: &[u8], seed_of: impl Fn(usize) -> u64, what: &str) -> us
                     a.label, page[off], expect[off]
                 );
             }
+            if bad_pages.len() < BAD_PAGES_SHOWN && !bad_pages.contains(&idx) {
+                bad_pages.push(idx);
+            }
             bad += 1;
         }
     }
@@ -269,7 +328,8 @@ fn fork_and_check(a: &Args, map: &mut sys::Mapping) -> Result<usize, String> {
     match sys::fork()? {
         0 => {
             let mem = map.as_mut_slice();
-            let mut bad = check(a, mem, |_| a.seed, "child, shared");
+            let mut ignored = Vec::new();
+            let mut bad = check(a, mem, |_| a.seed, "child, shared", &mut ignored);
             let other = a.seed ^ 0x5a5a;
             for (idx, page) in mem.chunks_exact_mut(PAGE).enumerate() {
                 if idx % 2 == 0 {
@@ -283,6 +343,7 @@ fn fork_and_check(a: &Args, map: &mut sys::Mapping) -> Result<usize, String> {
                 mem,
                 |idx| if idx % 2 == 0 { other } else { a.seed },
                 "child, after COW",
+                &mut ignored,
             );
             eprintln!("vswap-verify: {}: child mismatched_pages={bad}", a.label);
             std::process::exit(if bad == 0 { 0 } else { 1 });
