@@ -7,7 +7,7 @@
 #   make test   every test: host (cargo test) and guest (QEMU) suites
 #
 # Other targets: setup kernel module tools check host-test guest-test
-# test-one TEST=<name> test-splat check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
+# test-one TEST=<name> test-splat test-kasan check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
 
 VSWAP_CACHE ?= $(HOME)/.cache/vswap
 export VSWAP_CACHE
@@ -25,7 +25,7 @@ VERIFY = tools/vswap-verify/target/release/vswap-verify
 KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
-.PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat \
+.PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat test-kasan \
 	run bench check check-series fmt clean
 
 all: module tools
@@ -81,6 +81,12 @@ splat-check: module tools
 # Not part of make test.
 bench:
 	@scripts/bench.sh
+
+# The guest suite on the kasan kernel (KASAN, UBSAN, fault injection; built
+# and cached on first use, about 30 minutes cold). Not part of make test.
+# make test-kasan TESTS="04 23" runs some tests only.
+test-kasan: tools kselftest
+	@scripts/test-kasan.sh $(TESTS)
 
 # One guest test alone: make test-one TEST=03-stock-swap
 test-one: module tools kselftest

@@ -13,8 +13,9 @@ set -euo pipefail
 
 FRAGMENTS="kernel/configs/kvm_guest.config"
 # VSWAP_KERNEL (scripts/lib.sh) picks the configuration and the build
-# directory: debug (the tests) or bench (make bench).
-LOCAL_FRAGMENTS="$VSWAP_TOP/qemu/base.config $VSWAP_TOP/qemu/$VSWAP_KERNEL.config"
+# directory: debug (the tests), kasan (make test-kasan) or bench (make bench).
+LOCAL_FRAGMENTS="$VSWAP_TOP/qemu/base.config"
+for f in $KERNEL_FRAGMENTS; do LOCAL_FRAGMENTS="$LOCAL_FRAGMENTS $VSWAP_TOP/qemu/$f"; done
 JOBS=${JOBS:-$(nproc)}
 KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
 
@@ -28,7 +29,7 @@ tool_versions() {
 key=$({ tool_versions
 	echo "$VSWAP_KERNEL"
 	# Relative paths: a clone elsewhere has the same key.
-	cd "$VSWAP_TOP" && sha256sum patches/* qemu/base.config "qemu/$VSWAP_KERNEL.config" \
+	cd "$VSWAP_TOP" && sha256sum patches/* qemu/base.config $(printf 'qemu/%s ' $KERNEL_FRAGMENTS) \
 		scripts/build-kernel.sh scripts/kernel-source.sh
       } | sha256sum | cut -c1-16)
 
@@ -46,7 +47,7 @@ log=$VSWAP_CACHE/logs/kernel-config.log
 step "rustavailable check"
 run_logged "$log" "${KMAKE[@]}" rustavailable
 
-step "configuring $VSWAP_KERNEL kernel (x86_64_defconfig + $FRAGMENTS + qemu/base.config + qemu/$VSWAP_KERNEL.config)"
+step "configuring $VSWAP_KERNEL kernel (x86_64_defconfig + $FRAGMENTS + qemu/base.config + qemu/{${KERNEL_FRAGMENTS// /,}})"
 run_logged "$log" "${KMAKE[@]}" x86_64_defconfig
 {
 	for f in $FRAGMENTS; do cat "$KSRC/$f"; done

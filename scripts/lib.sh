@@ -35,11 +35,14 @@ run_logged() {
 # Where the kernel source, build and the state of the applied series live.
 KSRC_PRISTINE=$VSWAP_CACHE/src/linux-pristine
 KSRC=$VSWAP_CACHE/src/linux
-# Two kernel configurations share the source: "debug" (lockdep, DEBUG_VM,
-# kmemleak: every test runs under it) and "bench" (none of them: make bench).
+# Three kernel configurations share the source: "debug" (lockdep, DEBUG_VM,
+# kmemleak: every test runs under it), "kasan" (debug plus KASAN, UBSAN and
+# fault injection: make test-kasan) and "bench" (none of them: make bench).
+# KERNEL_FRAGMENTS: the qemu/ fragments of each, on top of qemu/base.config.
 VSWAP_KERNEL=${VSWAP_KERNEL:-debug}
 case $VSWAP_KERNEL in
-debug) KBUILD=$VSWAP_CACHE/build ;;
-bench) KBUILD=$VSWAP_CACHE/build-bench ;;
-*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug or bench" ;;
+debug) KBUILD=$VSWAP_CACHE/build KERNEL_FRAGMENTS="debug.config" ;;
+kasan) KBUILD=$VSWAP_CACHE/build-kasan KERNEL_FRAGMENTS="debug.config kasan.config" ;;
+bench) KBUILD=$VSWAP_CACHE/build-bench KERNEL_FRAGMENTS="bench.config" ;;
+*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan or bench" ;;
 esac

@@ -38,6 +38,24 @@ else
 	done
 fi
 
+# hang_report PID: the test shell PID hangs: show where its processes wait
+# (their kernel stacks here, every blocked task's in the kernel log), then
+# kill them all.
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
+hang_report() {
+	local p procs
+	procs=$(descendants "$1")
+	echo "  # hung: $(ps -o pid=,stat=,wchan:32=,args= -p "$(tr '\n' ',' <<<"$procs")0" 2>/dev/null | head -n 20 | tr -s ' ')"
+	for p in $procs; do
+		[ -r "/proc/$p/stack" ] || continue
+		echo "  # kernel stack of $p ($(cat /proc/$p/comm 2>/dev/null)):"
+		sed 's/^/  #   /' "/proc/$p/stack" 2>/dev/null | head -n 20
+	done
+	echo 1 >/proc/sys/kernel/sysrq
+	echo w >/proc/sysrq-trigger
+	kill -KILL $procs "$1" 2>/dev/null
+}
+
 pass=0 failed=0 skipped=0 n=0
 result() { # STATUS NAME SECONDS [REASON]
 	n=$((n + 1))
@@ -59,7 +77,23 @@ for t in "${tests[@]}"; do
 	# Each test runs in its own shell; a test that provokes a splat on purpose
 	# writes a mark to $VSWAP_ACK_FILE where its expected splat ends.
 	rm -f "$OUT/ack"
-	(cd "$TOP" && VSWAP_ACK_FILE=$OUT/ack . "$t")
+	(cd "$TOP" && VSWAP_ACK_FILE=$OUT/ack . "$t") &
+	tpid=$!
+	# A test that hangs fails on its own, with the blocked tasks' stacks in
+	# the kernel log, rather than running into the whole run's timeout:
+	# five times its weight plus five minutes (VSWAP_TEST_LIMIT overrides).
+	w=$(sed -n 's/^# weight: *\([0-9]*\).*/\1/p' "$t" | head -n1)
+	limit=${VSWAP_TEST_LIMIT:-$(( ${w:-30} * 5 + 300 ))}
+	hung=0
+	while kill -0 "$tpid" 2>/dev/null; do
+		if [ $(( $(date +%s) - start )) -ge "$limit" ]; then
+			hung=1
+			hang_report "$tpid"
+			break
+		fi
+		sleep 1
+	done
+	wait "$tpid"
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	# Clean up before the scan, so that what the cleanup prints counts too.
@@ -71,7 +105,9 @@ for t in "${tests[@]}"; do
 	splats=$(splats_since "$from" "$end")
 	dmesg_since "$scanned" "$end" >>"$OUT/dmesg.log"
 	scanned=$end
-	if [ -n "$splats" ]; then
+	if [ $hung = 1 ]; then
+		result fail "$name" "$secs" "(no result after ${limit}s: killed; blocked tasks in $OUT/dmesg.log)"
+	elif [ -n "$splats" ]; then
 		echo "$splats" | head -n 20 | sed 's/^/  dmesg: /'
 		result fail "$name" "$secs" "(splat in dmesg, see $OUT/dmesg.log)"
 	elif [ $rc = 77 ] && grep -q '^# may-skip:' "$t"; then
