@@ -7,7 +7,7 @@
 #   make test   every test: host (cargo test) and guest (QEMU) suites
 #
 # Other targets: setup kernel module tools check host-test guest-test
-# test-one TEST=<name> test-splat test-kasan check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
+# test-one TEST=<name> test-splat test-kasan soak check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
 
 VSWAP_CACHE ?= $(HOME)/.cache/vswap
 export VSWAP_CACHE
@@ -25,7 +25,7 @@ VERIFY = tools/vswap-verify/target/release/vswap-verify
 KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
-.PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat test-kasan \
+.PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat test-kasan soak \
 	run bench check check-series fmt clean
 
 all: module tools
@@ -81,6 +81,16 @@ splat-check: module tools
 # Not part of make test.
 bench:
 	@scripts/bench.sh
+
+# A long randomized soak through vswap (qemu/guest/soak.sh): SOAK_MINUTES
+# (120), SOAK_PROCS (4) workers of SOAK_MIB (24) MiB. Not part of make test.
+SOAK_MINUTES ?= 120
+SOAK_PROCS ?= 4
+SOAK_MIB ?= 24
+soak: module tools
+	@VSWAP_SOAK_MINUTES=$(SOAK_MINUTES) VSWAP_SOAK_PROCS=$(SOAK_PROCS) VSWAP_SOAK_MIB=$(SOAK_MIB) \
+		VSWAP_TEST_LIMIT=$$(( $(SOAK_MINUTES) * 60 + 900 )) VSWAP_TIMEOUT=$$(( $(SOAK_MINUTES) * 60 + 1800 )) \
+		qemu/run.sh --soak
 
 # The guest suite on the kasan kernel (KASAN, UBSAN, fault injection; built
 # and cached on first use, about 30 minutes cold). Not part of make test.

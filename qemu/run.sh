@@ -3,11 +3,12 @@
 #
 # Boot the patched kernel with virtme-ng and run guest tests in it.
 #
-#   qemu/run.sh [--main | --bench] [TEST...]
+#   qemu/run.sh [--main | --bench | --soak] [TEST...]
 #
 # TEST names a file in qemu/guest/tests/ (with or without .sh, or a unique
 # prefix); none means all. --main runs the demonstration job of `make run`,
-# --bench the benchmarks of `make bench` (qemu/guest/bench.sh).
+# --bench the benchmarks of `make bench` (qemu/guest/bench.sh), --soak the
+# soak of `make soak` (qemu/guest/soak.sh).
 # The guest prints one result line per test and "N passed, N failed"; the run
 # fails on a failed test, a missing result or summary, or any splat in the
 # guest's kernel log (BUG, WARNING, Oops, lockdep, KASAN, kmemleak, bad swap
@@ -35,6 +36,7 @@ QEMU_NOISE="Image format was not specified|Automatically detecting the format|Sp
 case ${1:-} in
 --main) MODE=main; shift ;;
 --bench) MODE=bench; shift ;;
+--soak) MODE=soak; shift ;;
 esac
 MODULE=${VSWAP_MODULE:-$VSWAP_TOP/vswap.ko}
 
@@ -77,7 +79,8 @@ fi
 # The benchmark's settings, passed on to the guest.
 bench_env() {
 	local v
-	for v in VSWAP_BENCH_REPS VSWAP_BENCH_MIB VSWAP_BENCH_LIMIT VSWAP_BENCH_ONLY; do
+	for v in VSWAP_BENCH_REPS VSWAP_BENCH_MIB VSWAP_BENCH_LIMIT VSWAP_BENCH_ONLY \
+		 VSWAP_SOAK_MINUTES VSWAP_SOAK_PROCS VSWAP_SOAK_MIB; do
 		[ -n "${!v:-}" ] && printf "%s='%s' " "$v" "${!v}"
 	done
 	return 0

@@ -5,7 +5,7 @@
 # "N passed, N failed, N skipped". A test fails on a non-zero exit or on any
 # splat it leaves in dmesg; the run ends with a kmemleak scan.
 #
-#   main.sh tests|main|bench OUTDIR [TEST...]
+#   main.sh tests|main|bench|soak OUTDIR [TEST...]
 set -u
 MODE=$1 OUT=$2
 shift 2
@@ -28,6 +28,8 @@ if [ "$MODE" = main ]; then
 	tests=("$TOP/qemu/guest/demo.sh")
 elif [ "$MODE" = bench ]; then
 	tests=("$TOP/qemu/guest/bench.sh")
+elif [ "$MODE" = soak ]; then
+	tests=("$TOP/qemu/guest/soak.sh")
 elif [ $# -eq 0 ]; then
 	tests=("$TOP"/qemu/guest/tests/*.sh)
 else
