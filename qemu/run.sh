@@ -100,7 +100,7 @@ guest() {
 	local rc=0
 	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
-		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-} VSWAP_MODULE=$MODULE $(bench_env) bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
+		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-} VSWAP_MODULE=$MODULE $(bench_env) bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
 		</dev/null 2>&1 | cat >"$dir/console.log"; exit "${PIPESTATUS[0]}") || rc=$?
 	rm -f "$dir/swap.img" "$dir/swap2.img"
 	echo "$rc" >"$dir/rc"

@@ -23,4 +23,6 @@ cp "$VSWAP_TOP"/c/*.[ch] "$mod/c/"
 step "building vswap.ko for the kasan kernel"
 run_logged "$VSWAP_CACHE/logs/kasan-module.log" make -C "$KBUILD" M="$mod" LLVM="$LLVM_SUFFIX" modules
 
-VSWAP_MODULE=$mod/vswap.ko VSWAP_TIMEOUT=${VSWAP_TIMEOUT:-9000} "$VSWAP_TOP/qemu/run.sh" "$@"
+# KASAN under TCG runs the tests about three times slower.
+VSWAP_MODULE=$mod/vswap.ko VSWAP_TIMEOUT=${VSWAP_TIMEOUT:-9000} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-4} \
+	"$VSWAP_TOP/qemu/run.sh" "$@"

@@ -83,9 +83,10 @@ for t in "${tests[@]}"; do
 	tpid=$!
 	# A test that hangs fails on its own, with the blocked tasks' stacks in
 	# the kernel log, rather than running into the whole run's timeout:
-	# five times its weight plus five minutes (VSWAP_TEST_LIMIT overrides).
+	# five times its weight plus five minutes, times VSWAP_TEST_SLOWDOWN
+	# on a slow kernel (KASAN); VSWAP_TEST_LIMIT overrides.
 	w=$(sed -n 's/^# weight: *\([0-9]*\).*/\1/p' "$t" | head -n1)
-	limit=${VSWAP_TEST_LIMIT:-$(( ${w:-30} * 5 + 300 ))}
+	limit=${VSWAP_TEST_LIMIT:-$(( (${w:-30} * 5 + 300) * ${VSWAP_TEST_SLOWDOWN:-1} ))}
 	hung=0
 	while kill -0 "$tpid" 2>/dev/null; do
 		if [ $(( $(date +%s) - start )) -ge "$limit" ]; then

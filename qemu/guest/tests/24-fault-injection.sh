@@ -29,19 +29,22 @@ sym_range() {
 # inject START END: fail 20% of the filtered allocations in [START, END).
 inject() {
 	local f
+	# The filters first, the probability last: nothing else may fail.
 	for f in $FS $FP; do
-		put 20 $f/probability
-		put 1 $f/interval
-		put 100000 $f/times
-		put 0 $f/space
+		put 0 $f/probability
 		put 0 $f/verbose
 		put Y $f/task-filter
-		put N $f/ignore-gfp-wait
 		put "$1" $f/require-start
 		put "$2" $f/require-end
 		put 32 $f/stacktrace-depth
+		put 1 $f/interval
+		put 100000 $f/times
+		put 0 $f/space
+		put N $f/ignore-gfp-wait
 	done
 	put N $FP/ignore-gfp-highmem
+	put 20 $FS/probability
+	put 20 $FP/probability
 }
 injected() { echo $(( 200000 - $(cat $FS/times) - $(cat $FP/times) )); }
 inject_off() { put 0 $FS/probability; put 0 $FP/probability; }
