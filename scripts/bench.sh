@@ -23,16 +23,8 @@ export VSWAP_KERNEL=bench
 "$VSWAP_TOP/scripts/setup.sh"
 "$VSWAP_TOP/scripts/build-kernel.sh"
 
-# The module, built for the bench kernel outside the tree (the tree's
-# objects belong to the debug kernel).
-mod=$VSWAP_CACHE/bench-module
-rm -rf "$mod"
-mkdir -p "$mod/rust" "$mod/c"
-cp "$VSWAP_TOP/Kbuild" "$mod/"
-cp "$VSWAP_TOP"/rust/*.rs "$mod/rust/"
-cp "$VSWAP_TOP"/c/*.[ch] "$mod/c/"
-step "building vswap.ko for the bench kernel"
-run_logged "$VSWAP_CACHE/logs/bench-module.log" make -C "$KBUILD" M="$mod" LLVM="$LLVM_SUFFIX" modules
+module_for_kernel
+mod=$MODULE_DIR
 cargo build --quiet --release --locked --manifest-path "$VSWAP_TOP/tools/vswap-verify/Cargo.toml"
 
 # matplotlib for the plot, in a venv of its own (PyPI); the report is

@@ -24,6 +24,21 @@ loud() {
 
 # run_logged LOG CMD...: run CMD with all output to LOG; on failure show the
 # tail of the log and its path.
+# module_for_kernel: build vswap.ko for the $VSWAP_KERNEL kernel outside the
+# tree (the tree's objects belong to the debug kernel), in
+# $VSWAP_CACHE/$VSWAP_KERNEL-module; sets MODULE_DIR.
+module_for_kernel() {
+	MODULE_DIR=$VSWAP_CACHE/$VSWAP_KERNEL-module
+	rm -rf "$MODULE_DIR"
+	mkdir -p "$MODULE_DIR/rust" "$MODULE_DIR/c"
+	cp "$VSWAP_TOP/Kbuild" "$MODULE_DIR/"
+	cp "$VSWAP_TOP"/rust/*.rs "$MODULE_DIR/rust/"
+	cp "$VSWAP_TOP"/c/*.[ch] "$MODULE_DIR/c/"
+	step "building vswap.ko for the $VSWAP_KERNEL kernel"
+	run_logged "$VSWAP_CACHE/logs/$VSWAP_KERNEL-module.log" \
+		make -C "$KBUILD" M="$MODULE_DIR" LLVM="$LLVM_SUFFIX" modules
+}
+
 run_logged() {
 	local log=$1; shift
 	if ! "$@" >"$log" 2>&1; then

@@ -14,14 +14,8 @@ export VSWAP_KERNEL=kasan
 "$VSWAP_TOP/scripts/setup.sh"
 "$VSWAP_TOP/scripts/build-kernel.sh"
 
-mod=$VSWAP_CACHE/kasan-module
-rm -rf "$mod"
-mkdir -p "$mod/rust" "$mod/c"
-cp "$VSWAP_TOP/Kbuild" "$mod/"
-cp "$VSWAP_TOP"/rust/*.rs "$mod/rust/"
-cp "$VSWAP_TOP"/c/*.[ch] "$mod/c/"
-step "building vswap.ko for the kasan kernel"
-run_logged "$VSWAP_CACHE/logs/kasan-module.log" make -C "$KBUILD" M="$mod" LLVM="$LLVM_SUFFIX" modules
+module_for_kernel
+mod=$MODULE_DIR
 
 # KASAN under TCG runs the tests about three times slower.
 VSWAP_MODULE=$mod/vswap.ko VSWAP_TIMEOUT=${VSWAP_TIMEOUT:-9000} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-4} \
