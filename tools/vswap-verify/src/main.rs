@@ -34,13 +34,15 @@ struct Args {
     exit_after_swapout: bool,
     fork: bool,
     kind: sys::Kind,
+    sigbus_retries: Option<usize>,
 }
 
 const USAGE: &str =
     "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed|bench]
                     [--passes P] [--pageout] [--reclaim] [--min-swapped-pct PCT]
                     [--label NAME] [--exec-after-swapout CMD] [--exit-after-swapout]
-                    [--fork] [--thp | --shmem] [--corrupt-after-swapin] [--selftest-stale]
+                    [--fork] [--thp | --shmem] [--sigbus-retries N]
+                    [--corrupt-after-swapin] [--selftest-stale]
 
   --mib N                 anonymous memory to map and fill (default 64)
   --seed S                pattern seed (default 1)
@@ -60,6 +62,12 @@ const USAGE: &str =
   --thp                   allow large folios (MADV_HUGEPAGE on a 2 MiB aligned mapping):
                           the THP and mTHP sizes enabled in sysfs apply
   --shmem                 use shared anonymous memory (shmem) instead of private
+  --sigbus-retries N      survive swap-in read errors like an application that retries:
+                          on SIGBUS in the mapping sleep 100 ms, reclaim the memcg (which
+                          drops the failed read from the swap cache) and retry, N times
+                          per page; then the page is lost: replaced by a zero page,
+                          counted in lost_pages= and not in mismatched_pages= (private
+                          memory only)
   --corrupt-after-swapin  TEST ONLY: flip one byte after swap-in, before verifying
   --selftest-stale        TEST ONLY: leave one page at the old generation when rewriting
                           for pass 2, as a kernel returning a stale copy would (needs
@@ -83,6 +91,7 @@ fn parse_args() -> Result<Args, String> {
         exit_after_swapout: false,
         fork: false,
         kind: sys::Kind::Anon,
+        sigbus_retries: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -103,6 +112,7 @@ fn parse_args() -> Result<Args, String> {
             "--fork" => a.fork = true,
             "--thp" => a.kind = sys::Kind::Thp,
             "--shmem" => a.kind = sys::Kind::Shmem,
+            "--sigbus-retries" => a.sigbus_retries = Some(num(&value("--sigbus-retries")?)?),
             "-h" | "--help" => return Err(String::new()),
             _ => return Err(format!("unknown argument '{arg}'")),
         }
@@ -117,6 +127,9 @@ fn parse_args() -> Result<Args, String> {
         return Err(
             "--fork checks copy-on-write, which shared memory (--shmem) does not do".into(),
         );
+    }
+    if a.sigbus_retries.is_some() && a.kind == sys::Kind::Shmem {
+        return Err("--sigbus-retries replaces lost pages of private memory only".into());
     }
     Ok(a)
 }
@@ -161,6 +174,12 @@ fn run(a: &Args) -> Result<bool, String> {
     let len = a.mib << 20;
     let pages = len / PAGE;
     let mut map = sys::Mapping::new(len, a.kind)?;
+    if let Some(tries) = a.sigbus_retries {
+        let (base, len) = map.range();
+        // Reclaim more than the mapping: the folio whose read failed was the last one added to
+        // the LRU.
+        sys::sigbus::retry_sigbus(base, len, tries, 2 * len)?;
+    }
     let mem = map.as_mut_slice();
 
     let t = Instant::now();
@@ -246,12 +265,13 @@ fn run(a: &Args) -> Result<bool, String> {
     if total_bad != 0 {
         ok = false;
     }
+    let (sigbus, lost) = sys::sigbus::counts();
     let swapped_pct = min_swapped * 100 / pages.max(1);
     let enough = swapped_pct >= a.min_swapped_pct as usize;
     println!(
         "vswap-verify: {} pattern={} mib={} pages={} passes={} write_mibps={:.1} swapout_s={:.2} \
          swapped_pages={} swapped_pct={} readback_mibps={:.1} mismatched_pages={} bad_pages={} \
-         result={}",
+         sigbus={sigbus} lost_pages={lost} result={}",
         a.label,
         a.pattern,
         a.mib,
@@ -299,6 +319,10 @@ fn check(
     let mut bad = 0usize;
     let mut expect = vec![0u8; PAGE];
     for (idx, page) in mem.chunks_exact(PAGE).enumerate() {
+        if sys::sigbus::is_lost(idx) {
+            // Replaced by a zero page after a read error (--sigbus-retries): counted apart.
+            continue;
+        }
         a.pattern.fill(seed_of(idx), idx as u64, &mut expect);
         if page != expect.as_slice() {
             if bad < 5 {

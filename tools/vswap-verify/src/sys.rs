@@ -79,6 +79,11 @@ impl Mapping {
         })
     }
 
+    /// The first byte of the mapping and its length.
+    pub fn range(&self) -> (*mut u8, usize) {
+        (self.ptr, self.len)
+    }
+
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: The mapping is readable, writable and `len` bytes long for the life of `self`.
         unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
@@ -167,4 +172,156 @@ pub fn wait(pid: i32) -> Result<i32, String> {
     } else {
         128 + libc::WTERMSIG(status)
     })
+}
+
+/// Surviving SIGBUS on a swap-in that failed (a read error on the swap device), the way an
+/// application that retries would: see [`retry_sigbus`].
+pub mod sigbus {
+    use std::io;
+    use std::sync::atomic::{AtomicI32, AtomicU8, AtomicUsize, Ordering::Relaxed};
+
+    const PAGE: usize = super::super::PAGE;
+
+    static BASE: AtomicUsize = AtomicUsize::new(0);
+    static LEN: AtomicUsize = AtomicUsize::new(0);
+    static MAX_TRIES: AtomicUsize = AtomicUsize::new(0);
+    static RECLAIM_FD: AtomicI32 = AtomicI32::new(-1);
+    static RECLAIM_LEN: AtomicUsize = AtomicUsize::new(0);
+    static LAST_PAGE: AtomicUsize = AtomicUsize::new(usize::MAX);
+    static TRIES: AtomicUsize = AtomicUsize::new(0);
+    static FAULTS: AtomicUsize = AtomicUsize::new(0);
+    static LOST: AtomicUsize = AtomicUsize::new(0);
+    /// `memory.reclaim` amount, as ASCII digits, written from the handler.
+    static RECLAIM_TEXT: [AtomicU8; 24] = [const { AtomicU8::new(0) }; 24];
+    /// One byte per page of the mapping: 1 once the page was given up as lost.
+    static LOST_MAP: AtomicUsize = AtomicUsize::new(0);
+
+    /// What the handler saw: SIGBUS faults taken, pages given up as lost.
+    pub fn counts() -> (usize, usize) {
+        (FAULTS.load(Relaxed), LOST.load(Relaxed))
+    }
+
+    /// Whether page `idx` of the mapping was given up as lost.
+    pub fn is_lost(idx: usize) -> bool {
+        let map = LOST_MAP.load(Relaxed) as *const AtomicU8;
+        if map.is_null() || idx >= LEN.load(Relaxed) / PAGE {
+            return false;
+        }
+        // SAFETY: `map` is the leaked array of `LEN / PAGE` bytes set up by `retry_sigbus`.
+        unsafe { &*map.add(idx) }.load(Relaxed) != 0
+    }
+
+    /// From now on a SIGBUS at an address in `[base, base + len)` sleeps `sleep_ms`, asks this
+    /// process's memcg to reclaim `reclaim` bytes (which drops a swap cache folio whose read
+    /// failed: until then every fault on it fails again) and returns, so the access is retried.
+    /// After `tries` failed tries on the same page the page is replaced by a zero-filled one and
+    /// counted lost. Other SIGBUS are fatal as usual.
+    pub fn retry_sigbus(
+        base: *mut u8,
+        len: usize,
+        tries: usize,
+        reclaim: usize,
+    ) -> Result<(), String> {
+        let cg = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
+        let path = cg
+            .lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .ok_or("not on cgroup v2")?;
+        let file = format!("/sys/fs/cgroup{}/memory.reclaim", path.trim());
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .map_err(|e| format!("{file}: {e}"))?;
+        let text = reclaim.to_string();
+        for (slot, b) in RECLAIM_TEXT.iter().zip(text.bytes()) {
+            slot.store(b, Relaxed);
+        }
+        RECLAIM_LEN.store(text.len().min(RECLAIM_TEXT.len()), Relaxed);
+        RECLAIM_FD.store(std::os::fd::IntoRawFd::into_raw_fd(f), Relaxed);
+        let map: &'static [AtomicU8] =
+            Vec::from_iter((0..len / PAGE).map(|_| AtomicU8::new(0))).leak();
+        LOST_MAP.store(map.as_ptr() as usize, Relaxed);
+        BASE.store(base as usize, Relaxed);
+        LEN.store(len, Relaxed);
+        MAX_TRIES.store(tries, Relaxed);
+
+        // SAFETY: An all-zero sigaction is a valid starting point; the fields set below make it
+        // an SA_SIGINFO handler with an empty mask.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_sigbus as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER;
+        // SAFETY: `sa` is initialised; the handler only uses async-signal-safe calls and atomics.
+        if unsafe { libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut()) } != 0 {
+            return Err(format!("sigaction: {}", io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    extern "C" fn on_sigbus(_sig: i32, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+        // SAFETY: The kernel passes a valid siginfo to an SA_SIGINFO handler.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        let (base, len) = (BASE.load(Relaxed), LEN.load(Relaxed));
+        if addr < base || addr >= base + len {
+            // Not ours: die of it as without the handler.
+            // SAFETY: Restoring the default action and re-raising are async-signal-safe.
+            unsafe {
+                libc::signal(libc::SIGBUS, libc::SIG_DFL);
+                libc::raise(libc::SIGBUS);
+            }
+            return;
+        }
+        FAULTS.fetch_add(1, Relaxed);
+        let page = (addr - base) / PAGE;
+        let tries = if LAST_PAGE.swap(page, Relaxed) == page {
+            TRIES.fetch_add(1, Relaxed) + 1
+        } else {
+            TRIES.store(1, Relaxed);
+            1
+        };
+        if tries <= MAX_TRIES.load(Relaxed) {
+            let ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            let mut text = [0u8; 24];
+            for (b, slot) in text.iter_mut().zip(RECLAIM_TEXT.iter()) {
+                *b = slot.load(Relaxed);
+            }
+            // SAFETY: nanosleep and write are async-signal-safe; `text` outlives the call. A
+            // failed reclaim (EAGAIN) only means the next try may fail too.
+            unsafe {
+                libc::nanosleep(&ts, std::ptr::null_mut());
+                libc::write(
+                    RECLAIM_FD.load(Relaxed),
+                    text.as_ptr().cast(),
+                    RECLAIM_LEN.load(Relaxed),
+                );
+            }
+            return;
+        }
+        // Give the page up: a fresh zero page in its place, so that the access succeeds.
+        let at = (base + page * PAGE) as *mut libc::c_void;
+        // SAFETY: The page lies in the verifier's own private anonymous mapping, which nothing
+        // else references; mmap is async-signal-safe.
+        let r = unsafe {
+            libc::mmap(
+                at,
+                PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            // SAFETY: As above.
+            unsafe { libc::abort() };
+        }
+        let map = LOST_MAP.load(Relaxed) as *const AtomicU8;
+        // SAFETY: `page < len / PAGE`, the length of the leaked array.
+        unsafe { &*map.add(page) }.store(1, Relaxed);
+        LOST.fetch_add(1, Relaxed);
+        TRIES.store(0, Relaxed);
+        LAST_PAGE.store(usize::MAX, Relaxed);
+    }
 }
