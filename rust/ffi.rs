@@ -11,6 +11,7 @@
 
 use crate::{
     backend::Backend,
+    Stats,
     header::HEADER_SIZE,
     vtable::{
         Leaf,
@@ -19,7 +20,10 @@ use crate::{
     word::PhysSlot, //
 };
 use core::{
-    ffi::c_void,
+    ffi::{
+        c_char,
+        c_void, //
+    },
     marker::PhantomData,
     ptr::{
         self,
@@ -29,7 +33,8 @@ use core::{
         AtomicPtr,
         Ordering::{
             AcqRel,
-            Acquire, //
+            Acquire,
+            Release, //
         }, //
     },
 };
@@ -59,6 +64,106 @@ unsafe extern "C" {
     /// Serves a request to the vswap disk from its header page (`c/vswap_rq.c`).
     fn vswap_rq_serve(rq: *mut bindings::request, header: *mut c_void, header_len: c_uint)
         -> c_int;
+}
+
+// `struct gendisk` contains a zero-sized C member that bindgen renders as an empty struct; only a
+// pointer crosses the boundary.
+#[expect(improper_ctypes)]
+unsafe extern "C" {
+    /// Adds `/sys/block/<disk>/vswap/` with its files (`c/vswap_sysfs.c`).
+    fn vswap_sysfs_add(disk: *mut bindings::gendisk) -> *mut bindings::kobject;
+    /// Removes what `vswap_sysfs_add` added; no show callback runs once it returns.
+    fn vswap_sysfs_remove(kobj: *mut bindings::kobject);
+}
+
+/// What the sysfs files show while they exist: set before they are added, cleared after they
+/// are removed.
+static SYSFS_STATS: AtomicPtr<Stats> = AtomicPtr::new(ptr::null_mut());
+
+/// The statistics directory `/sys/block/vswap0/vswap/`; removed on drop.
+///
+/// # Invariants
+///
+/// `kobj` is the directory `vswap_sysfs_add` returned; `SYSFS_STATS` points to `*stats` until
+/// the directory is removed.
+pub(crate) struct SysfsDir {
+    kobj: NonNull<bindings::kobject>,
+    stats: KBox<Stats>,
+}
+
+impl SysfsDir {
+    /// Adds the directory under `disk`, its files showing `stats`. Only one may exist.
+    pub(crate) fn new<T: Operations>(disk: &GenDisk<T>, stats: Stats) -> Result<Self> {
+        let stats = KBox::new(stats, GFP_KERNEL)?;
+        let p = ptr::from_ref(&*stats).cast_mut();
+        SYSFS_STATS
+            .compare_exchange(ptr::null_mut(), p, AcqRel, Acquire)
+            .map_err(|_| EBUSY)?;
+        // SAFETY: `disk` is a live, added gendisk (the `GenDisk` borrow); process context.
+        let kobj = unsafe { vswap_sysfs_add(disk.as_raw()) };
+        match kernel::error::from_err_ptr(kobj) {
+            Ok(kobj) => Ok(SysfsDir {
+                // INVARIANT: Added above, `SYSFS_STATS` set before.
+                kobj: NonNull::new(kobj).ok_or(ENOMEM)?,
+                stats,
+            }),
+            Err(e) => {
+                SYSFS_STATS.store(ptr::null_mut(), Release);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for SysfsDir {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant `kobj` is the directory added by `new`, removed only
+        // here; module exit is process context.
+        unsafe { vswap_sysfs_remove(self.kobj.as_ptr()) };
+        // No show callback runs any more: `self.stats` may go.
+        let _ = SYSFS_STATS.compare_exchange(
+            ptr::from_ref(&*self.stats).cast_mut(),
+            ptr::null_mut(),
+            AcqRel,
+            Acquire,
+        );
+    }
+}
+
+// SAFETY: The directory is a handle to sysfs objects that sysfs synchronises.
+unsafe impl Send for SysfsDir {}
+// SAFETY: `&SysfsDir` allows nothing.
+unsafe impl Sync for SysfsDir {}
+
+/// Formats sysfs file `file` of `/sys/block/vswap0/vswap/` into `buf`; called by
+/// `c/vswap_sysfs.c`.
+///
+/// # Safety
+///
+/// `buf` is a sysfs show buffer (`PAGE_SIZE` bytes, writable), and the call comes from a show
+/// callback of the directory of a live [`SysfsDir`].
+#[no_mangle]
+unsafe extern "C" fn vswap_sysfs_show(file: c_uint, buf: *mut c_char) -> isize {
+    let Some(file) = usize::try_from(file)
+        .ok()
+        .and_then(|i| crate::stat::File::ALL.get(i).copied())
+    else {
+        return EINVAL.to_errno() as isize;
+    };
+    let stats = SYSFS_STATS.load(Acquire);
+    if stats.is_null() {
+        return ENODEV.to_errno() as isize;
+    }
+    // SAFETY: By the safety requirements the directory is live, so `SYSFS_STATS` points to its
+    // `stats`, freed only after the directory is removed, which waits for this call.
+    let snapshot = unsafe { &*stats }.snapshot();
+    // SAFETY: By the safety requirements `buf` is `PAGE_SIZE` writable bytes, ours for the call.
+    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), kernel::page::PAGE_SIZE) };
+    let mut f = kernel::str::Formatter::new(page);
+    match file.write(&snapshot, &mut f) {
+        Ok(()) => f.bytes_written() as isize,
+        Err(_) => EOVERFLOW.to_errno() as isize,
+    }
 }
 
 /// What [`serve_request`] did with a request.

@@ -7,8 +7,8 @@
 //! where its data lives now: a zswap entry, or a physical slot allocated on demand from an
 //! ordinary swap device (see `word.rs` for the encoding).
 //!
-//! Usage: `insmod vswap.ko [nr_pages=N]`; the module's state is under
-//! `/sys/kernel/debug/vswap/`. See `Documentation/` in the project for the admin guide.
+//! Usage: `insmod vswap.ko [nr_pages=N]`; its statistics are under `/sys/block/vswap0/vswap/`
+//! (stable, `stat.rs`) and `/sys/kernel/debug/vswap/` (for debugging). See `Documentation/` in the project for the admin guide.
 
 use core::{
     fmt,
@@ -41,11 +41,13 @@ mod disk;
 mod ffi;
 mod header;
 mod phys;
+mod stat;
 mod vtable;
 mod word;
 
 use backend::Backend;
 use config::{Config, SelftestWarn};
+use stat::Snapshot;
 use disk::{
     IoStats,
     VswapDisk, //
@@ -73,57 +75,102 @@ module! {
     },
 }
 
-/// What the module's debugfs files show.
-struct State {
-    config: Config,
+/// Where the module's statistics come from: what the sysfs and debugfs files show.
+pub(crate) struct Stats {
     backend: Arc<Backend>,
     io: Arc<IoStats>,
 }
 
-impl State {
-    /// The `stats` file: one `name value` line per counter, like `/proc/vmstat`.
-    fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Stats {
+    /// The counters now, each read once (relaxed: they need not be consistent with each other).
+    pub(crate) fn snapshot(&self) -> Snapshot {
         let b = &self.backend;
         let s = &b.stats;
+        let p = &b.phys;
         let zswap = s.zswap_slots();
         let phys = s.phys_slots();
-        let lost = s.lost_slots();
-        let slots = b.nr_slots.load(Relaxed);
+        Snapshot {
+            attached: u64::from(b.swap_type.load(Relaxed) >= 0),
+            nr_slots: b.nr_slots.load(Relaxed),
+            slots_zswap: zswap,
+            slots_phys: phys,
+            slots_lost: s.lost_slots(),
+            metadata_bytes: s.metadata_bytes(),
+            stores: s.stores(),
+            loads: s.loads(),
+            load_misses: s.load_misses(),
+            erases: s.erases(),
+            zswap_rejected_resident: b.rejected_resident.load(Relaxed),
+            leaf_alloc_failures: s.leaf_alloc_failures.load(Relaxed),
+            io_rejected: self.io.rejected.load(Relaxed),
+            phys_in_use: p.total_in_use(),
+            phys_alloc_ok: p.alloc_ok.load(Relaxed),
+            phys_alloc_failed: p.alloc_failed.load(Relaxed),
+            phys_alloc_stale: p.alloc_stale.load(Relaxed),
+            phys_decompress_saved: p.decompress_saved.load(Relaxed),
+            phys_writebacks: p.writebacks.load(Relaxed),
+            phys_fallbacks: p.fallbacks.load(Relaxed),
+            phys_replaced_by_zswap: p.replaced_by_zswap.load(Relaxed),
+            phys_freed: p.freed.load(Relaxed),
+            phys_swapoff_moved: p.swapoff_moved.load(Relaxed),
+            phys_swapoff_lost: p.swapoff_lost.load(Relaxed),
+        }
+    }
+}
+
+/// What the module's debugfs files show.
+struct State {
+    config: Config,
+    stats: Stats,
+}
+
+impl State {
+    /// The `stats` file: one `name value` line per counter, like `/proc/vmstat` (for debugging;
+    /// the stable interface is sysfs, `stat.rs`).
+    fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.stats.backend;
+        let s = &b.stats;
+        let io = &self.stats.io;
+        let n = self.stats.snapshot();
         let p = &b.phys;
         let lines: [(&str, u64); 33] = [
-            ("attached", u64::from(b.swap_type.load(Relaxed) >= 0)),
-            ("nr_slots", slots),
-            ("slots_none", slots.saturating_sub(zswap + phys + lost)),
-            ("slots_zswap", zswap),
-            ("slots_phys", phys),
-            ("slots_lost", lost),
-            ("stores", s.stores()),
-            ("loads", s.loads()),
-            ("load_misses", s.load_misses()),
-            ("erases", s.erases()),
-            ("zswap_rejected_resident", b.rejected_resident.load(Relaxed)),
+            ("attached", n.attached),
+            ("nr_slots", n.nr_slots),
+            (
+                "slots_none",
+                n.nr_slots
+                    .saturating_sub(n.slots_zswap + n.slots_phys + n.slots_lost),
+            ),
+            ("slots_zswap", n.slots_zswap),
+            ("slots_phys", n.slots_phys),
+            ("slots_lost", n.slots_lost),
+            ("stores", n.stores),
+            ("loads", n.loads),
+            ("load_misses", n.load_misses),
+            ("erases", n.erases),
+            ("zswap_rejected_resident", n.zswap_rejected_resident),
             ("leaves", s.leaves.load(Relaxed)),
             ("leaves_retired", s.leaves_retired.load(Relaxed)),
-            ("leaf_alloc_failures", s.leaf_alloc_failures.load(Relaxed)),
-            ("metadata_bytes", s.metadata_bytes()),
+            ("leaf_alloc_failures", n.leaf_alloc_failures),
+            ("metadata_bytes", n.metadata_bytes),
             ("attaches", b.attaches.load(Relaxed)),
             ("leaked_at_detach", b.leaked_at_detach.load(Relaxed)),
-            ("io_reads", self.io.reads.load(Relaxed)),
-            ("io_header_writes", self.io.header_writes.load(Relaxed)),
-            ("io_rejected", self.io.rejected.load(Relaxed)),
+            ("io_reads", io.reads.load(Relaxed)),
+            ("io_header_writes", io.header_writes.load(Relaxed)),
+            ("io_rejected", n.io_rejected),
             ("config_nr_pages", self.config.nr_pages),
-            ("phys_in_use", p.total_in_use()),
-            ("phys_alloc_ok", p.alloc_ok.load(Relaxed)),
-            ("phys_alloc_failed", p.alloc_failed.load(Relaxed)),
-            ("phys_alloc_stale", p.alloc_stale.load(Relaxed)),
-            ("phys_decompress_saved", p.decompress_saved.load(Relaxed)),
-            ("phys_writebacks", p.writebacks.load(Relaxed)),
-            ("phys_fallbacks", p.fallbacks.load(Relaxed)),
-            ("phys_replaced_by_zswap", p.replaced_by_zswap.load(Relaxed)),
-            ("phys_freed", p.freed.load(Relaxed)),
+            ("phys_in_use", n.phys_in_use),
+            ("phys_alloc_ok", n.phys_alloc_ok),
+            ("phys_alloc_failed", n.phys_alloc_failed),
+            ("phys_alloc_stale", n.phys_alloc_stale),
+            ("phys_decompress_saved", n.phys_decompress_saved),
+            ("phys_writebacks", n.phys_writebacks),
+            ("phys_fallbacks", n.phys_fallbacks),
+            ("phys_replaced_by_zswap", n.phys_replaced_by_zswap),
+            ("phys_freed", n.phys_freed),
             ("phys_free_mismatch", p.free_mismatch.load(Relaxed)),
-            ("phys_swapoff_moved", p.swapoff_moved.load(Relaxed)),
-            ("phys_swapoff_lost", p.swapoff_lost.load(Relaxed)),
+            ("phys_swapoff_moved", n.phys_swapoff_moved),
+            ("phys_swapoff_lost", n.phys_swapoff_lost),
         ];
         for (name, value) in lines {
             writeln!(f, "{name} {value}")?;
@@ -140,9 +187,10 @@ impl State {
 }
 
 /// The loaded module. `drop` first makes the disk look empty again; then the fields drop in
-/// order: the registration goes (the swap core can no longer attach), then the disk, then the
-/// debugfs files.
+/// order: the sysfs directory goes (no reader is left in it), the registration goes (the swap
+/// core can no longer attach), then the disk, then the debugfs files.
 struct VswapModule {
+    _sysfs: ffi::SysfsDir,
     _registration: ffi::Registration,
     disk: Pin<KBox<Mutex<GenDisk<VswapDisk>>>>,
     io: Arc<IoStats>,
@@ -182,8 +230,10 @@ impl kernel::Module for VswapModule {
             root.scope(
                 State {
                     config,
-                    backend: backend.clone(),
-                    io: io.clone(),
+                    stats: Stats {
+                        backend: backend.clone(),
+                        io: io.clone(),
+                    },
                 },
                 c"vswap0",
                 |state, dir| {
@@ -198,6 +248,13 @@ impl kernel::Module for VswapModule {
             new_mutex!(VswapDisk::new(config.nr_pages, io.clone())?),
             GFP_KERNEL,
         )?;
+        let sysfs = ffi::SysfsDir::new(
+            &*disk.lock(),
+            Stats {
+                backend: backend.clone(),
+                io: io.clone(),
+            },
+        )?;
         // The last step that can fail: a failure before it leaves nothing attached, and nothing
         // can attach before the disk is ready, below.
         let registration = ffi::Registration::new(&*disk.lock(), backend, module)?;
@@ -211,6 +268,7 @@ impl kernel::Module for VswapModule {
             config.nr_pages
         );
         Ok(VswapModule {
+            _sysfs: sysfs,
             _registration: registration,
             disk,
             io,

@@ -17,6 +17,8 @@ mod config;
 mod header;
 #[path = "../../phys.rs"]
 mod phys;
+#[path = "../../stat.rs"]
+mod stat;
 #[path = "../../vtable.rs"]
 mod vtable;
 #[path = "../../word.rs"]
@@ -30,6 +32,8 @@ mod header_tests;
 mod phys_tests;
 #[cfg(test)]
 mod rng;
+#[cfg(test)]
+mod stat_tests;
 #[cfg(test)]
 mod vtable_tests;
 #[cfg(test)]
