@@ -42,6 +42,7 @@ module: kernel
 
 tools:
 	@cargo build --quiet --release --locked --manifest-path tools/vswap-verify/Cargo.toml
+	@cargo build --quiet --release --locked --manifest-path tools/vswapctl/Cargo.toml
 
 # Static, so that it runs in the guest whatever its libc.
 kselftest: kernel
@@ -53,6 +54,7 @@ kselftest: kernel
 host-test: setup
 	@echo "[vswap] host tests (cargo test)"
 	@cargo test --quiet --locked --manifest-path rust/host/Cargo.toml
+	@cargo test --quiet --locked --manifest-path tools/vswapctl/Cargo.toml
 
 guest-test: module tools kselftest
 	@qemu/run.sh
@@ -113,6 +115,7 @@ fmt:
 	@rustfmt --edition 2021 --config-path .rustfmt.toml $(RUST_SRCS)
 	@cargo fmt --manifest-path rust/host/Cargo.toml
 	@cargo fmt --manifest-path tools/vswap-verify/Cargo.toml
+	@cargo fmt --manifest-path tools/vswapctl/Cargo.toml
 
 check: kernel
 	@scripts/check.sh
@@ -125,4 +128,5 @@ clean:
 	@[ ! -d $(KDIR) ] || $(KMAKE) clean
 	@cargo clean --quiet --manifest-path rust/host/Cargo.toml
 	@cargo clean --quiet --manifest-path tools/vswap-verify/Cargo.toml
+	@cargo clean --quiet --manifest-path tools/vswapctl/Cargo.toml
 	@rm -f $(TEST_ZSWAP)

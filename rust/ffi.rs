@@ -11,13 +11,13 @@
 
 use crate::{
     backend::Backend,
-    Stats,
     header::HEADER_SIZE,
     vtable::{
         Leaf,
         Leaves, //
     },
     word::PhysSlot, //
+    Stats,
 };
 use core::{
     ffi::{
@@ -158,7 +158,8 @@ unsafe extern "C" fn vswap_sysfs_show(file: c_uint, buf: *mut c_char) -> isize {
     // `stats`, freed only after the directory is removed, which waits for this call.
     let snapshot = unsafe { &*stats }.snapshot();
     // SAFETY: By the safety requirements `buf` is `PAGE_SIZE` writable bytes, ours for the call.
-    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), kernel::page::PAGE_SIZE) };
+    let page =
+        unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), kernel::page::PAGE_SIZE) };
     let mut f = kernel::str::Formatter::new(page);
     match file.write(&snapshot, &mut f) {
         Ok(()) => f.bytes_written() as isize,

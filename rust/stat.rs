@@ -118,7 +118,7 @@ impl File {
     pub(crate) const ALL: [File; 3] = [File::Mm, File::Io, File::Phys];
 
     /// The file's name.
-    #[cfg_attr(not(test), expect(dead_code, reason = "for the host tests and vswapctl"))]
+    #[cfg_attr(not(test), expect(dead_code, reason = "host tests, vswapctl"))]
     pub(crate) fn name(self) -> &'static str {
         match self {
             File::Mm => "mm_stat",
@@ -128,7 +128,7 @@ impl File {
     }
 
     /// The names of the file's fields, in order.
-    #[cfg_attr(not(test), expect(dead_code, reason = "for the host tests and vswapctl"))]
+    #[cfg_attr(not(test), expect(dead_code, reason = "host tests, vswapctl"))]
     pub(crate) fn fields(self) -> &'static [&'static str] {
         match self {
             File::Mm => &MM_STAT_FIELDS,

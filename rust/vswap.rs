@@ -47,11 +47,11 @@ mod word;
 
 use backend::Backend;
 use config::{Config, SelftestWarn};
-use stat::Snapshot;
 use disk::{
     IoStats,
     VswapDisk, //
 };
+use stat::Snapshot;
 
 module! {
     type: VswapModule,

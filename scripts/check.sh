@@ -14,6 +14,7 @@ step "rustfmt --check (kernel .rustfmt.toml)"
 rustfmt --check --edition 2021 --config-path .rustfmt.toml rust/*.rs || fail=1
 cargo fmt --check --manifest-path rust/host/Cargo.toml || fail=1
 cargo fmt --check --manifest-path tools/vswap-verify/Cargo.toml || fail=1
+cargo fmt --check --manifest-path tools/vswapctl/Cargo.toml || fail=1
 
 step "clippy on the module (CLIPPY=1 W=e)"
 touch rust/vswap.rs
@@ -29,6 +30,7 @@ touch rust/vswap.rs
 step "clippy on the host crates"
 cargo clippy --quiet --locked --manifest-path rust/host/Cargo.toml --all-targets -- -D warnings || fail=1
 cargo clippy --quiet --locked --manifest-path tools/vswap-verify/Cargo.toml -- -D warnings || fail=1
+cargo clippy --quiet --locked --manifest-path tools/vswapctl/Cargo.toml --all-targets -- -D warnings || fail=1
 
 step "checkpatch"
 # From outside the repository: inside a git work tree checkpatch reads the

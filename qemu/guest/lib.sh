@@ -3,6 +3,7 @@
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VERIFY=$TOP/tools/vswap-verify/target/release/vswap-verify
+VSWAPCTL=$TOP/tools/vswapctl/target/release/vswapctl
 MODULE=$TOP/vswap.ko
 CG=/sys/fs/cgroup
 DBG=/sys/kernel/debug
