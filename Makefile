@@ -51,10 +51,11 @@ kselftest: kernel
 		-I $(KSELFTEST_DIR)/.. $(CURDIR)/$(TEST_ZSWAP)_select.c \
 		$(KSELFTEST_DIR)/lib/cgroup_util.c -o $(CURDIR)/$(TEST_ZSWAP)
 
-host-test: setup
+host-test: setup tools
 	@echo "[vswap] host tests (cargo test)"
 	@cargo test --quiet --locked --manifest-path rust/host/Cargo.toml
 	@cargo test --quiet --locked --manifest-path tools/vswapctl/Cargo.toml
+	@scripts/check-systemd.sh
 
 guest-test: module tools kselftest
 	@qemu/run.sh

@@ -1,29 +1,44 @@
 # SPDX-License-Identifier: GPL-2.0
-# The main job (make run): load vswap, swap on /dev/vswap0 with zswap and a
-# physical disk behind it, push a workload through it under memory pressure,
-# and show what happened.
+# weight: 200
+# The main job (make run): set vswap up with vswapctl, with zswap and a
+# physical disk behind it, push a workload through it under memory
+# pressure, and show where the pages went, with vswapctl's status before,
+# while the pages are out, and after.
 
-vswap_on
-phys_on $SWAPDEV
+ctl() { $VSWAPCTL "$@" | sed 's/^/  |  /'; }
+phys() { awk -v n="$1" '{ print $n }' /sys/block/vswap0/vswap/phys_stat; }
+
+log "vswapctl setup --zswap: load vswap, swap on /dev/vswap0 (priority 100), enable zswap"
+$VSWAPCTL setup --zswap --module $MODULE || fail "vswapctl setup"
 zswap_on lz4
-log "vswap loaded and swapped on: $(vswap_stat nr_slots) virtual slots; $SWAPDEV is its physical backing"
+log "$SWAPDEV becomes its physical backing: an ordinary swap device at a lower priority"
+phys_on $SWAPDEV
+ctl
+fb0=$(phys 7) wb0=$(phys 6)
+
 cg=$(memcg_new demo 128M)
 put 1M "$cg/memory.zswap.max"
-show_swap_state
-log "a process in a 128 MiB memcg (memory.zswap.max 1 MiB) writes 256 MiB (mixed: compressible,"
-log "zero and random pages), is forced out and reads it back. zswap takes what compresses;"
-log "what it rejects, and what it writes back past memory.zswap.max, gets a physical slot on demand:"
+log ""
+log "A process in a 128 MiB memcg (memory.zswap.max 1 MiB) writes 256 MiB: 3/4 compressible,"
+log "1/8 zero, 1/8 random pages. It is forced out, then reads everything back and checks it."
+log "zswap takes what compresses; what it refuses, and what it writes back past memory.zswap.max,"
+log "gets a physical slot on demand. While the pages are out:"
 verify_in_memcg "$cg" --label demo --mib 256 --pattern mixed --pageout --reclaim \
-	--exec-after-swapout "echo '  # while out:'; tr '\n' ' ' <$VSWAP_STATS | sed 's/^/  #   /'; echo; sed 's/^/  #   /' /proc/swaps" ||
+	--exec-after-swapout "$VSWAPCTL | sed 's/^/  |  /' >&2" ||
 	fail "verifier: $VERIFY_OUT"
 expect_eq "mismatches" "$(field mismatched_pages)" 0
-show_swap_state
-show_vswap_stats
-log "pages that went to disk: $(vswap_stat phys_fallbacks) rejected by zswap, $(vswap_stat phys_writebacks) written back"
-log "by zswap (each given its physical slot before decompression); $(vswap_stat phys_decompress_saved) writebacks"
-log "refused for lack of space; $(vswap_stat phys_freed) physical slots freed, $(vswap_stat phys_in_use) in use"
-log "swapoff $SWAPDEV with nothing of ours left on it, then vswap:"
+fb=$(( $(phys 7) - fb0 )) wb=$(( $(phys 6) - wb0 ))
+log ""
+log "Read back: $(field mismatched_pages) pages of $(field pages) differ. Where the pages went on the way out:"
+log "  $fb refused by zswap (incompressible) went straight to $SWAPDEV;"
+log "  $wb were written back from zswap to $SWAPDEV, each given its slot before decompression;"
+log "  the rest stayed compressed in zswap, or were zero pages (kept by the swap table, no data)."
+log ""
+log "After the process exited:"
 rmdir "$cg"
+ctl
+log "vswapctl off: swapoff /dev/vswap0, unload the module"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
-vswap_off
+$VSWAPCTL off || fail "vswapctl off"
+[ -d /sys/block/vswap0 ] && fail "module still loaded after vswapctl off"
 zswap_off
