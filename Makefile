@@ -26,7 +26,7 @@ KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
 .PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat test-kasan soak \
-	run bench check check-series fmt clean
+	run bench check check-series fmt clean dkms dkms-install
 
 all: module tools
 
@@ -57,7 +57,7 @@ host-test: setup tools
 	@cargo test --quiet --locked --manifest-path tools/vswapctl/Cargo.toml
 	@scripts/check-systemd.sh
 
-guest-test: module tools kselftest
+guest-test: module tools kselftest dkms
 	@qemu/run.sh
 
 test: host-test guest-test splat-check
@@ -100,6 +100,15 @@ soak: module tools
 # make test-kasan TESTS="04 23" runs some tests only.
 test-kasan: tools kselftest
 	@scripts/test-kasan.sh $(TESTS)
+
+# The module as a DKMS package, built by dkms against the cached kernel
+# (make dkms); installed for a kernel of this machine (make dkms-install,
+# root; KERNELRELEASE, KSRCDIR).
+dkms: kernel
+	@scripts/dkms.sh
+
+dkms-install:
+	@scripts/dkms.sh install
 
 # One guest test alone: make test-one TEST=03-stock-swap
 test-one: module tools kselftest

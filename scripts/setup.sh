@@ -12,7 +12,7 @@ set -euo pipefail
 
 APT_PKGS="flex bison bc libelf-dev libssl-dev cpio clang-19 lld-19 llvm-19
 libclang-19-dev dwarves python3 python3-venv kmod rsync zstd lz4 xz-utils
-busybox-static udev util-linux e2fsprogs dmsetup quilt patch socat gcc libc6-dev systemd"
+busybox-static udev util-linux e2fsprogs dmsetup quilt patch socat gcc libc6-dev systemd dkms"
 BACKPORTS_PKGS="qemu-system-x86 qemu-system-data"
 VIRTME_NG_VERSION=${VIRTME_NG_VERSION:-1.42}
 

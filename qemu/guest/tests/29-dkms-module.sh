@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# weight: 20
+# The module as DKMS builds it (make dkms: dkms build against the cached
+# kernel tree, copied to dkms-vswap.ko) loads on the guest kernel, and
+# works: vswapctl sets it up, 16 MiB go through zswap and back intact, and
+# vswapctl takes it down.
+
+KO=$TOP/dkms-vswap.ko
+[ -f $KO ] || fail "no $KO (make dkms builds it; make test runs it first)"
+log "vermagic: $(modinfo -F vermagic $KO)"
+$VSWAPCTL setup --size 256M --zswap --module $KO || fail "vswapctl setup with the DKMS module"
+zswap_on lz4
+cg=$(memcg_new vdkms 512M)
+through_mark
+verify_in_memcg "$cg" --label dkms --mib 16 --pattern compressible --seed 291 --pageout \
+	--min-swapped-pct 90 || fail "verifier: $VERIFY_OUT"
+expect_eq "mismatches" "$(field mismatched_pages)" 0
+expect_through "dkms module" 3500
+expect_ge "stores recorded by the DKMS module" "$(awk '{ print $1 }' /sys/block/vswap0/vswap/io_stat)" 3500
+release_swap_cache "$cg"
+rmdir "$cg"
+$VSWAPCTL off || fail "vswapctl off"
+[ -d /sys/block/vswap0 ] && fail "module still loaded after vswapctl off"
+zswap_off
