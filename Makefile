@@ -26,7 +26,7 @@ KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
 .PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat test-kasan soak \
-	run bench check check-series fmt clean dkms dkms-install
+	run bench check check-series fmt clean dkms dkms-install deb
 
 all: module tools
 
@@ -109,6 +109,10 @@ dkms: kernel
 
 dkms-install:
 	@scripts/dkms.sh install
+
+# Debian packages of the patched kernel (scripts/deb.sh; DEB_CONFIG=FILE).
+deb:
+	@scripts/deb.sh
 
 # One guest test alone: make test-one TEST=03-stock-swap
 test-one: module tools kselftest

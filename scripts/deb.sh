@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make deb [DEB_CONFIG=FILE]: installable Debian packages (linux-image,
+# linux-headers) of the patched 7.2 kernel, built by the kernel's own
+# bindeb-pkg, in $VSWAP_CACHE/deb/.
+#
+# The configuration: DEB_CONFIG if given, else the running Debian kernel's
+# /boot/config-$(uname -r) if there is one, else the project's non-debug one
+# (qemu/base.config + qemu/bench.config: the bench kernel, whose cached build
+# is reused). A given or running config gets the options of
+# qemu/base.config marked "# required" (Rust, zswap, the vswap backend...)
+# and Debian's signing keys cleared, and is built in $VSWAP_CACHE/build-deb
+# (a full build: about 20 minutes on 2 cores for defconfig-sized configs,
+# much longer for a distribution config); the build stops if a required
+# option does not survive olddefconfig.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$VSWAP_TOP"
+
+command -v dpkg-buildpackage >/dev/null || die "dpkg-buildpackage not found (package dpkg-dev)"
+cfg=${DEB_CONFIG:-}
+[ -n "$cfg" ] || [ ! -f "/boot/config-$(uname -r)" ] || cfg=/boot/config-$(uname -r)
+"$VSWAP_TOP/scripts/setup.sh"
+JOBS=${JOBS:-$(nproc)}
+
+if [ -z "$cfg" ]; then
+	export VSWAP_KERNEL=bench
+	. "$VSWAP_TOP/scripts/lib.sh"
+	"$VSWAP_TOP/scripts/build-kernel.sh"
+	what="the project's non-debug configuration (qemu/base.config + qemu/bench.config)"
+else
+	[ -f "$cfg" ] || die "DEB_CONFIG=$cfg: no such file"
+	"$VSWAP_TOP/scripts/kernel-source.sh"
+	KBUILD=$VSWAP_CACHE/build-deb
+	key=$({ cat "$cfg"; sha256sum patches/* qemu/base.config scripts/deb.sh; } | sha256sum | cut -c1-16)
+	mkdir -p "$KBUILD"
+	KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
+	if [ "$(cat "$KBUILD/.vswap-key" 2>/dev/null)" != "$key" ]; then
+		rm -f "$KBUILD/.vswap-key"
+		cp "$cfg" "$KBUILD/.config"
+		# Debian's configs name certificates that only its build has.
+		"$KSRC/scripts/config" --file "$KBUILD/.config" --set-str SYSTEM_TRUSTED_KEYS "" \
+			--set-str SYSTEM_REVOCATION_KEYS "" --disable MODULE_SIG_ALL
+		sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' qemu/base.config >>"$KBUILD/.config"
+		log=$VSWAP_CACHE/logs/deb-config.log
+		run_logged "$log" "${KMAKE[@]}" olddefconfig
+		while read -r line; do
+			opt=${line%%=*} val=$(sed -e 's/[[:space:]]*#.*$//' <<<"${line#*=}")
+			grep -qx "$opt=$val" "$KBUILD/.config" ||
+				die "$opt=$val does not survive olddefconfig with $cfg (got: $(grep "^$opt=" "$KBUILD/.config" || echo unset)); for CONFIG_RUST see 'make LLVM=$LLVM_SUFFIX rustavailable', MODVERSIONS (needs GENDWARFKSYMS), RANDSTRUCT"
+		done < <(grep -h '^CONFIG_.*# required' qemu/base.config)
+		step "building the kernel from $cfg in $KBUILD (log: $VSWAP_CACHE/logs/deb-build.log)"
+		run_logged "$VSWAP_CACHE/logs/deb-build.log" "${KMAKE[@]}"
+		echo "$key" >"$KBUILD/.vswap-key"
+	fi
+	what="$cfg with the options vswap requires"
+fi
+
+krel=$(cat "$KBUILD/include/config/kernel.release")
+out=$VSWAP_CACHE/deb
+# bindeb-pkg leaves its packages next to the build directory.
+parent=$(dirname "$KBUILD")
+rm -f "$parent"/linux-*.deb "$parent"/linux-upstream_*.buildinfo "$parent"/linux-upstream_*.changes
+log=$VSWAP_CACHE/logs/deb-pkg.log
+step "bindeb-pkg for $krel from $what (log: $log)"
+run_logged "$log" make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" \
+	KDEB_PKGVERSION="$krel-vswap1" bindeb-pkg
+rm -rf "$out"
+mkdir -p "$out"
+mv "$parent"/linux-*.deb "$out/"
+rm -f "$parent"/linux-upstream_*.buildinfo "$parent"/linux-upstream_*.changes
+ls "$out"/linux-image-"$krel"_*.deb >/dev/null 2>&1 || die "no linux-image package in $out"
+ls "$out"/linux-headers-"$krel"_*.deb >/dev/null 2>&1 || die "no linux-headers package in $out"
+# The image must be this kernel with the series: its config says so.
+img=$(ls "$out"/linux-image-"$krel"_*.deb | grep -v dbg | head -n1)
+dpkg-deb --fsys-tarfile "$img" | tar -xO "./boot/config-$krel" | grep -qx 'CONFIG_VSWAP_BACKEND=y' ||
+	die "$img: its config lacks CONFIG_VSWAP_BACKEND=y"
+echo "$KBUILD" >"$out/build-dir"
+step "packages in $out:"
+ls -l "$out"/*.deb
