@@ -23,7 +23,9 @@
 # against 872 s in one guest); use more where there are more cores.
 #
 # Environment: VSWAP_MEMORY (guest RAM, default 1G), VSWAP_CPUS (2),
-# VSWAP_GUESTS (1), VSWAP_TIMEOUT (seconds, default 2400), VSWAP_KVM (auto|0|1).
+# VSWAP_GUESTS (1), VSWAP_TIMEOUT (seconds, default 2400), VSWAP_KVM (auto|0|1),
+# VSWAP_KIMAGE (boot this kernel image, e.g. the vmlinuz of a package built
+# from $KBUILD, instead of $KBUILD's own; no loadable modules but vswap.ko).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -40,7 +42,12 @@ case ${1:-} in
 esac
 MODULE=${VSWAP_MODULE:-$VSWAP_TOP/vswap.ko}
 
-[ -f "$KBUILD/arch/x86/boot/bzImage" ] || die "no kernel in $KBUILD: run 'make kernel' first"
+if [ -n "${VSWAP_KIMAGE:-}" ]; then
+	[ -f "$VSWAP_KIMAGE" ] || die "VSWAP_KIMAGE=$VSWAP_KIMAGE: no such file"
+else
+	[ -f "$KBUILD/arch/x86/boot/bzImage" ] || die "no kernel in $KBUILD: run 'make kernel' first"
+fi
+KRUN=${VSWAP_KIMAGE:-$KBUILD}
 [ -f "$MODULE" ] || die "no $MODULE: run 'make module' first"
 command -v vng >/dev/null || die "virtme-ng (vng) not found: run scripts/setup.sh"
 
@@ -98,7 +105,7 @@ guest() {
 	# QEMU reopens its stdout, so a plain redirection to a file gets clobbered:
 	# go through a pipe.
 	local rc=0
-	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KBUILD" $accel --user root \
+	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KRUN" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
 		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-} VSWAP_MODULE=$MODULE $(bench_env) bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
 		</dev/null 2>&1 | cat >"$dir/console.log"; exit "${PIPESTATUS[0]}") || rc=$?

@@ -18,7 +18,17 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$VSWAP_TOP"
 
-command -v dpkg-buildpackage >/dev/null || die "dpkg-buildpackage not found (package dpkg-dev)"
+# What bindeb-pkg's debian/control asks for, from Debian's archive.
+need=()
+for p in dpkg-dev debhelper libdw-dev; do
+	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+	step "installing ${need[*]} (for bindeb-pkg)"
+	$sudo apt-get install -y --no-install-recommends "${need[@]}" >"$VSWAP_CACHE/logs/deb-apt.log" 2>&1 ||
+		{ tail -n 20 "$VSWAP_CACHE/logs/deb-apt.log"; die "apt-get install ${need[*]} failed"; }
+fi
 cfg=${DEB_CONFIG:-}
 [ -n "$cfg" ] || [ ! -f "/boot/config-$(uname -r)" ] || cfg=/boot/config-$(uname -r)
 "$VSWAP_TOP/scripts/setup.sh"
@@ -31,8 +41,9 @@ if [ -z "$cfg" ]; then
 	what="the project's non-debug configuration (qemu/base.config + qemu/bench.config)"
 else
 	[ -f "$cfg" ] || die "DEB_CONFIG=$cfg: no such file"
+	export VSWAP_KERNEL=deb
+	. "$VSWAP_TOP/scripts/lib.sh"
 	"$VSWAP_TOP/scripts/kernel-source.sh"
-	KBUILD=$VSWAP_CACHE/build-deb
 	key=$({ cat "$cfg"; sha256sum patches/* qemu/base.config scripts/deb.sh; } | sha256sum | cut -c1-16)
 	mkdir -p "$KBUILD"
 	KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
@@ -79,3 +90,16 @@ dpkg-deb --fsys-tarfile "$img" | tar -xO "./boot/config-$krel" | grep -qx 'CONFI
 echo "$KBUILD" >"$out/build-dir"
 step "packages in $out:"
 ls -l "$out"/*.deb
+
+# Smoke run: the packaged vmlinuz boots in the guest, with vswap.ko built
+# against the same tree, and passes the module and vswapctl tests.
+[ "${DEB_SMOKE:-1}" = 1 ] || exit 0
+img_dir=$VSWAP_CACHE/deb/image
+rm -rf "$img_dir"
+dpkg-deb -x "$img" "$img_dir"
+vmlinuz=$img_dir/boot/vmlinuz-$krel
+[ -f "$vmlinuz" ] || die "$img has no /boot/vmlinuz-$krel"
+module_for_kernel
+step "booting the packaged $(basename "$vmlinuz") (smoke run: 01-module-load 28-vswapctl)"
+VSWAP_KIMAGE=$vmlinuz VSWAP_MODULE=$MODULE_DIR/vswap.ko "$VSWAP_TOP/qemu/run.sh" 01-module-load 28-vswapctl
+step "the packaged kernel boots and passes the smoke run"

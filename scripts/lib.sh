@@ -59,5 +59,7 @@ case $VSWAP_KERNEL in
 debug) KBUILD=$VSWAP_CACHE/build KERNEL_FRAGMENTS="debug.config" ;;
 kasan) KBUILD=$VSWAP_CACHE/build-kasan KERNEL_FRAGMENTS="debug.config kasan.config" ;;
 bench) KBUILD=$VSWAP_CACHE/build-bench KERNEL_FRAGMENTS="bench.config" ;;
-*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan or bench" ;;
+# make deb from a given or the running kernel's config (scripts/deb.sh).
+deb) KBUILD=$VSWAP_CACHE/build-deb KERNEL_FRAGMENTS="" ;;
+*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan, bench or deb" ;;
 esac
