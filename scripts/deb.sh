@@ -85,8 +85,8 @@ ls "$out"/linux-image-"$krel"_*.deb >/dev/null 2>&1 || die "no linux-image packa
 ls "$out"/linux-headers-"$krel"_*.deb >/dev/null 2>&1 || die "no linux-headers package in $out"
 # The image must be this kernel with the series: its config says so.
 img=$(ls "$out"/linux-image-"$krel"_*.deb | grep -v dbg | head -n1)
-dpkg-deb --fsys-tarfile "$img" | tar -xO "./boot/config-$krel" | grep -qx 'CONFIG_VSWAP_BACKEND=y' ||
-	die "$img: its config lacks CONFIG_VSWAP_BACKEND=y"
+img_config=$(dpkg-deb --fsys-tarfile "$img" | tar -xO "./boot/config-$krel")
+grep -qx 'CONFIG_VSWAP_BACKEND=y' <<<"$img_config" || die "$img: its config lacks CONFIG_VSWAP_BACKEND=y"
 echo "$KBUILD" >"$out/build-dir"
 step "packages in $out:"
 ls -l "$out"/*.deb
