@@ -4,7 +4,7 @@
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VERIFY=$TOP/tools/vswap-verify/target/release/vswap-verify
 VSWAPCTL=$TOP/tools/vswapctl/target/release/vswapctl
-MODULE=$TOP/vswap.ko
+MODULE=${VSWAP_MODULE:-$TOP/vswap.ko}
 CG=/sys/fs/cgroup
 DBG=/sys/kernel/debug
 # The two 1 GiB scratch disks of qemu/run.sh, in order (the root is 9p).
