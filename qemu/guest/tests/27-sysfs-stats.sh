@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 40
+# weight: 120
 # The stable statistics interface, /sys/block/vswap0/vswap/ (rust/stat.rs,
 # Documentation/ABI/testing/sysfs-block-vswap): three read-only one-line
 # files with the documented number of fields, which agree with the debugfs

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 40
+# weight: 120
 # vswapctl against the real module: every subcommand, and each refusal
 # with its message and exit status (not root, bad size, a module file that
 # is not one, busy with another size, the device held open at off).

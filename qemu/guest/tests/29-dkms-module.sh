@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 20
+# weight: 50
 # The module as DKMS builds it (make dkms: dkms build against the cached
 # kernel tree, copied to dkms-vswap.ko) loads on the guest kernel, and
 # works: vswapctl sets it up, 16 MiB go through zswap and back intact, and
