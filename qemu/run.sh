@@ -23,7 +23,7 @@
 # against 872 s in one guest); use more where there are more cores.
 #
 # Environment: VSWAP_MEMORY (guest RAM, default 1G), VSWAP_CPUS (2),
-# VSWAP_GUESTS (1), VSWAP_TIMEOUT (seconds, default 2400), VSWAP_KVM (auto|0|1),
+# VSWAP_GUESTS (1), VSWAP_TIMEOUT (seconds, default 3600), VSWAP_KVM (auto|0|1),
 # VSWAP_KIMAGE (boot this kernel image, e.g. the vmlinuz of a package built
 # from $KBUILD, instead of $KBUILD's own; no loadable modules but vswap.ko).
 set -euo pipefail
@@ -31,7 +31,7 @@ set -euo pipefail
 
 MEMORY=${VSWAP_MEMORY:-1G}
 CPUS=${VSWAP_CPUS:-2}
-TIMEOUT=${VSWAP_TIMEOUT:-2400}
+TIMEOUT=${VSWAP_TIMEOUT:-3600}
 MODE=tests
 # QEMU's complaint about raw images without an explicit format: not ours to fix.
 QEMU_NOISE="Image format was not specified|Automatically detecting the format|Specify the 'raw' format"
