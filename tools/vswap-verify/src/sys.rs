@@ -140,14 +140,19 @@ impl Drop for Mapping {
     }
 }
 
-/// Writes `bytes` to this process's memcg `memory.reclaim`.
-pub fn memcg_reclaim(bytes: usize) -> Result<(), String> {
+/// The path of this process's memcg `memory.reclaim` (cgroup v2).
+pub fn memcg_reclaim_file() -> Result<String, String> {
     let cg = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
     let path = cg
         .lines()
         .find_map(|l| l.strip_prefix("0::"))
         .ok_or("not on cgroup v2")?;
-    let file = format!("/sys/fs/cgroup{}/memory.reclaim", path.trim());
+    Ok(format!("/sys/fs/cgroup{}/memory.reclaim", path.trim()))
+}
+
+/// Writes `bytes` to this process's memcg `memory.reclaim`.
+pub fn memcg_reclaim(bytes: usize) -> Result<(), String> {
+    let file = memcg_reclaim_file()?;
     std::fs::write(&file, bytes.to_string()).map_err(|e| format!("{file}: {e}"))
 }
 
@@ -222,12 +227,7 @@ pub mod sigbus {
         tries: usize,
         reclaim: usize,
     ) -> Result<(), String> {
-        let cg = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
-        let path = cg
-            .lines()
-            .find_map(|l| l.strip_prefix("0::"))
-            .ok_or("not on cgroup v2")?;
-        let file = format!("/sys/fs/cgroup{}/memory.reclaim", path.trim());
+        let file = super::memcg_reclaim_file()?;
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(&file)
