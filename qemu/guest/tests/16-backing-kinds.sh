@@ -9,6 +9,8 @@
 # have reached the device (its Used column, pswpout, the module's counters).
 # Private pages read back from a disk come with swap readahead, as on stock
 # swap (swap_ra grows); from zram (synchronous) without, as on stock swap.
+# Pages in zswap are read as stock zswap reads those of the first physical
+# device: with readahead over a disk, without over zram or with no device.
 
 zswap_on lz4
 
@@ -41,7 +43,33 @@ case_phys() {
 	rmdir "$cg"
 }
 
+# case_zswap LABEL: compressible pages that stay in zswap (no physical slot,
+# no writeback: the shrinker is off) are read back the way stock zswap reads
+# the pages of the first physical device: RA is the swap_ra delta.
+case_zswap() {
+	local label=$1 cg z0 a0 w0 ra0
+	cg=$(memcg_new vkinds 512M)
+	z0=$(vmstat zswpin) a0=$(vswap_stat phys_alloc_ok) w0=$(vmstat zswpwb) ra0=$(vmstat swap_ra)
+	verify_in_memcg "$cg" --label "$label" --mib 32 --pattern compressible --seed 164 \
+		--pageout --min-swapped-pct 80 ||
+		fail "verifier ($label): $VERIFY_OUT"
+	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
+	expect_ge "$label: pages read from zswap" $(( $(vmstat zswpin) - z0 )) 4096
+	expect_eq "$label: physical slots allocated" $(( $(vswap_stat phys_alloc_ok) - a0 )) 0
+	expect_eq "$label: zswap writebacks" $(( $(vmstat zswpwb) - w0 )) 0
+	RA=$(( $(vmstat swap_ra) - ra0 ))
+	log "$label: swap readahead pages +$RA"
+	release_swap_cache "$cg"
+	rmdir "$cg"
+}
+
+put N /sys/module/zswap/parameters/shrinker_enabled
 vswap_on
+
+# Pages in zswap, no physical device: nothing to read ahead from but zswap,
+# which is synchronous.
+case_zswap zswap-only
+expect_eq "zswap, no physical device: no readahead" "$RA" 0
 
 # zram: stable writes, synchronous I/O.
 zram_new 128M
@@ -49,6 +77,8 @@ expect_eq "zram needs stable pages" "$(cat /sys/block/zram0/queue/stable_writes)
 phys_on /dev/zram0
 case_phys zram /dev/zram0
 expect_eq "zram (synchronous): no readahead" "$RA" 0
+case_zswap zswap-over-zram
+expect_eq "zswap over zram (synchronous), as stock: no readahead" "$RA" 0
 zram_gone
 
 # A swapfile on ext4.
@@ -83,6 +113,9 @@ umount $mnt || fail "umount $mnt"
 # shmem through vswap, to a disk; then that disk is swapped off while the
 # shmem pages live on it.
 phys_on $SWAPDEV
+# Pages in zswap over a disk: read with readahead, as stock zswap over a disk.
+case_zswap zswap-over-disk
+expect_ge "zswap over a disk, as stock: readahead" "$RA" 64
 # (shmem swap-in uses cluster readahead, which starts small and grows with
 # hits: logged, not asserted.)
 case_phys shmem $SWAPDEV --shmem
