@@ -39,7 +39,38 @@ METRICS = {
     "swapoff": [
         ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
     ],
+    "swapoff-load": [
+        ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
+    ],
+    "redis": [
+        ("SET, values 3x the limit", "req/s", "higher", lambda r: r["set_rps"]),
+        ("GET, random keys", "req/s", "higher", lambda r: r["get_rps"]),
+    ],
+    "metadata-zswap": [
+        ("kernel memory per page", "B", "lower", lambda r: _per_page(r, KMEM)),
+        ("of which slab", "B", "lower", lambda r: _per_page(r, ["slab"])),
+        ("of which pages (swap tables)", "B", "lower", lambda r: _per_page(r, ["other"])),
+    ],
+    "metadata-disk": [
+        ("kernel memory per page", "B", "lower", lambda r: _per_page(r, KMEM)),
+        ("of which slab", "B", "lower", lambda r: _per_page(r, ["slab"])),
+        ("of which pages (swap tables)", "B", "lower", lambda r: _per_page(r, ["other"])),
+    ],
+    "provision-seq": [
+        ("smallest disk that finishes", "MiB", "lower", lambda r: r["disk_mib"]),
+    ],
+    "provision-random": [
+        ("smallest disk that finishes", "MiB", "lower", lambda r: r["disk_mib"]),
+    ],
 }
+# The kinds of kernel memory bench.sh's kmem_kib() reads from /proc/meminfo.
+KMEM = ["slab", "vmalloc", "percpu", "other"]
+
+
+def _per_page(r, kinds):
+    """Bytes of kernel memory per swapped page, from two kmem_kib() snapshots."""
+    kib = sum(r["out"][k] - r["before"][k] for k in kinds)
+    return kib * 1024 / r["swapped_pages"] if r["swapped_pages"] else float("nan")
 COUNTERS = ["zswpout", "zswpin", "zswpwb", "pswpout", "pswpin", "swap_ra"]
 
 
@@ -101,11 +132,27 @@ def summarize_one(runs, label):
 def fmt(x, unit):
     if x is None:
         return "-"
-    if unit == "MiB/s":
+    if unit in ("MiB/s", "ms", "B"):
         return f"{x:.1f}"
-    if unit == "ms":
-        return f"{x:.1f}"
+    if unit in ("req/s", "MiB"):
+        return f"{x:.0f}"
     return f"{x:.2f}"
+
+
+def idle_rows(runs):
+    """The idle cost of an attached, empty /dev/vswap0, per size (vswap only)."""
+    out = []
+    for r in runs:
+        if r["workload"] != "idle":
+            continue
+        res = r["result"]
+        kib = sum(res["after"][k] - res["before"][k] for k in KMEM)
+        described = res["pages"] * 4
+        out.append({"pages": res["pages"], "attached": res["attached"],
+                    "swaps_kib": res.get("swaps_kib", 0), "kib": kib,
+                    "pct": 100.0 * kib / described if res["attached"] else None,
+                    "error": r.get("error", "")})
+    return out
 
 
 def rst(meta, rows):
@@ -157,6 +204,21 @@ def rst(meta, rows):
                           ["-" if r["medians"][c] is None else str(int(r["medians"][c]))
                            for c in COUNTERS])
     lines += grid(hdr2, table2)
+    idle = meta.get("idle") or []
+    if idle:
+        lines += ["", "Idle cost of an attached, empty ``/dev/vswap0`` (kernel memory after",
+                  "``insmod`` + ``swapon`` against before; the vtable directory, the swap",
+                  "core's cluster array and the module):", ""]
+        rows3 = []
+        for i in idle:
+            size = "%d GiB" % (i["pages"] * 4 // 1048576)
+            if i["attached"]:
+                rows3.append([size, str(i["pages"]), "%d MiB" % (i["swaps_kib"] // 1024),
+                              "%d KiB" % i["kib"], "%.4f%%" % i["pct"]])
+            else:
+                rows3.append([size, str(i["pages"]), "refused", "-", i["error"][:60] or "-"])
+        lines += grid(["nr_pages size", "nr_pages", "in /proc/swaps", "kernel memory",
+                       "of what it describes"], rows3)
     if meta.get("plot"):
         lines += ["", f".. image:: {meta['plot']}", "   :alt: ratios vswap/stock per workload and metric", ""]
     return "\n".join(lines) + "\n"
@@ -205,6 +267,7 @@ def main():
     with open(meta_path) as f:
         meta = json.load(f)
     rows = summarize(runs)
+    meta["idle"] = idle_rows(runs)
     if len(sys.argv) == 6 and plot(rows, sys.argv[5]):
         meta["plot"] = sys.argv[5].rsplit("/", 1)[-1]
     with open(out_json, "w") as f:

@@ -25,7 +25,21 @@ export VSWAP_KERNEL=bench
 
 module_for_kernel
 mod=$MODULE_DIR
-cargo build --quiet --release --locked --manifest-path "$VSWAP_TOP/tools/vswap-verify/Cargo.toml"
+cargo build --quiet --release --locked --manifest-path "$VSWAP_TOP/tools/vswap-verify/Cargo.toml" --bins
+
+# The application workload's key-value store, from Debian's archive (the
+# guest runs the host's binaries); without it the redis workload fails.
+need=()
+for p in redis-server redis-tools; do
+	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+	step "installing ${need[*]} (the redis workload)"
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" \
+		>"$VSWAP_CACHE/logs/bench-apt.log" 2>&1 ||
+		{ tail -n 20 "$VSWAP_CACHE/logs/bench-apt.log"; die "apt-get install ${need[*]} failed"; }
+fi
 
 # matplotlib for the plot, in a venv of its own (PyPI); the report is
 # written without the plot if it cannot be installed.

@@ -14,8 +14,9 @@
 REPS=${VSWAP_BENCH_REPS:-5}
 MIB=${VSWAP_BENCH_MIB:-256}
 LIMIT=${VSWAP_BENCH_LIMIT:-64M}
-ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 swapoff}
+ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 swapoff swapoff-load metadata redis idle provision}
 BENCH=$TOP/tools/vswap-verify/target/release/vswap-bench
+SOAK=$TOP/tools/vswap-verify/target/release/vswap-soak
 MODULE=${VSWAP_MODULE:-$MODULE}
 MTHP=/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled
 [ -x "$BENCH" ] || fail "no $BENCH: run 'make tools'"
@@ -78,16 +79,174 @@ run_bench() {
 # cache copies that MADV_PAGEOUT leaves while the writes complete, so that
 # swapoff reads everything from the disk.
 run_swapoff() {
-	local m=$1 r=$2 cg before res
+	local m=$1 r=$2 w=${3:-swapoff} cg before res
 	cg=$(memcg_new bench 512M)
 	before=$(counters)
 	rm -f /tmp/vswap-bench-swapoff
 	res=$(in_memcg "$cg" "$VERIFY" --label swapoff --mib 64 --pattern random --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
 		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); swapoff $SWAPDEV || exit 1; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff") ||
-		fail "swapoff/$m/$r: $res"
-	record swapoff "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": 64}" \
+		fail "$w/$m/$r: $res"
+	record "$w" "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": 64}" \
 		"$before" ", \"verify\": \"$res\""
+	rmdir "$cg" 2>/dev/null || true
+}
+
+# swapoff-load: run_swapoff with traffic: a vswap-soak process (verify,
+# rewrite, MADV_PAGEOUT, fork...) over 48 MiB in a 32 MiB memcg swaps for 40
+# seconds, onto the same disk and, once the disk goes, onto $SWAPDEV2 (lower
+# priority, on in both modes). It must still be running when swapoff ends,
+# and must find no mismatch.
+run_swapoff_load() {
+	local m=$1 r=$2 lcg pid lrc
+	lcg=$(memcg_new bench-load 32M)
+	in_memcg "$lcg" "$SOAK" --label swapoff-load --mib 48 --seconds 40 --seed "$r" \
+		>/tmp/vswap-bench-load 2>&1 &
+	pid=$!
+	sleep 5
+	run_swapoff "$m" "$r" swapoff-load
+	kill -0 "$pid" 2>/dev/null || fail "swapoff-load/$m/$r: the load ended before swapoff did"
+	wait "$pid"
+	lrc=$?
+	[ "$lrc" = 0 ] || fail "swapoff-load/$m/$r: the load failed ($lrc): $(tail -3 /tmp/vswap-bench-load)"
+	log "$(tail -1 /tmp/vswap-bench-load)"
+	rmdir "$lcg" 2>/dev/null || true
+}
+
+# Kernel memory from /proc/meminfo, KiB: slab, vmalloc, per-cpu, and the pages
+# no other line counts (swap tables are whole pages). LRU pages (anonymous,
+# file, swap cache), page tables, stacks and the zswap pool (compressed data)
+# are not metadata.
+kmem_kib() {
+	awk '{ v[$1] = $2 }
+	END {
+		other = v["MemTotal:"] - v["MemFree:"] - v["Active:"] - v["Inactive:"] - v["Unevictable:"] \
+			- v["Slab:"] - v["KernelStack:"] - v["PageTables:"] - v["SecPageTables:"] \
+			- v["Percpu:"] - v["VmallocUsed:"] - v["Zswap:"]
+		printf "{\"slab\": %d, \"vmalloc\": %d, \"percpu\": %d, \"other\": %d}", \
+			v["Slab:"], v["VmallocUsed:"], v["Percpu:"], other
+	}' "${1:-/proc/meminfo}"
+}
+
+# metadata WHERE: kernel memory per swapped page while 128 MiB are out
+# (process alive), against the same snapshot taken before. WHERE zswap:
+# compressible pages, zswap on (vswap: no physical device); disk: random
+# pages, zswap off, the same disk in both modes.
+run_metadata() {
+	local m=$1 r=$2 where=$3 cg k0 res before pat=compressible
+	[ "$where" = disk ] && pat=random
+	cg=$(memcg_new bench 512M)
+	sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1
+	before=$(counters)
+	k0=$(kmem_kib)
+	rm -f /tmp/vswap-bench-meminfo
+	res=$(in_memcg "$cg" "$VERIFY" --label "metadata-$where" --mib 128 --pattern $pat --seed "$r" \
+		--pageout --min-swapped-pct 90 --exec-after-swapout \
+		"echo 1G >$cg/memory.reclaim 2>/dev/null; sleep 1; cat /proc/meminfo >/tmp/vswap-bench-meminfo") ||
+		fail "metadata-$where/$m/$r: $res"
+	local swapped
+	swapped=$(echo "$res" | sed -n 's/.*swapped_pages=\([0-9]*\).*/\1/p')
+	[ -n "$swapped" ] || fail "metadata-$where/$m/$r: no swapped_pages in: $res"
+	record "metadata-$where" "$m" "$r" \
+		"{\"before\": $k0, \"out\": $(kmem_kib /tmp/vswap-bench-meminfo), \"swapped_pages\": $swapped}" \
+		"$before" ", \"verify\": \"$res\""
+	rmdir "$cg" 2>/dev/null || true
+}
+
+# idle: kernel memory that an attached, empty /dev/vswap0 of N pages costs
+# (insmod + swapon, against nothing loaded): 4 GiB, 64 GiB and the largest
+# size the module accepts (2^32 pages, 16 TiB; a refusal is recorded).
+run_idle() {
+	local r=$1 pages k0 k1 ok
+	for pages in 1048576 16777216 4294967296; do
+		sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1
+		k0=$(kmem_kib)
+		ok=true
+		insmod "$MODULE" nr_pages=$pages || fail "insmod vswap nr_pages=$pages"
+		udevadm settle 2>/dev/null
+		swapon -p 100 $VSWAP_DEV 2>/tmp/vswap-bench-idle || ok=false
+		sleep 1
+		k1=$(kmem_kib)
+		record idle vswap "$r" "{\"pages\": $pages, \"attached\": $ok, \"swaps_kib\": $(awk -v d=$VSWAP_DEV '$1 == d { s = $3 } END { print s + 0 }' /proc/swaps), \"before\": $k0, \"after\": $k1}" "$(counters)" \
+			", \"error\": \"$(tr -d '"\n' </tmp/vswap-bench-idle)\""
+		$ok && { swapoff $VSWAP_DEV || fail "swapoff $VSWAP_DEV"; }
+		udevadm settle 2>/dev/null
+		rmmod vswap || fail "rmmod vswap"
+	done
+}
+
+# provision WORKLOAD: the smallest physical swap device (a dm-linear slice of
+# $SWAPDEV, in VSWAP_BENCH_PROV_STEP (32) MiB steps up to 384 MiB) with which
+# the workload (seq or random, VSWAP_BENCH_MIB in the memcg) still finishes
+# without an OOM kill; 0 is no physical device. Once per mode: a search, not a
+# timing.
+provision_try() {
+	local m=$1 w=$2 mib=$3 cg rc kills
+	dmsetup create vbench-prov --table "0 $((mib * 2048)) linear $SWAPDEV 0" ||
+		fail "dmsetup create vbench-prov ($mib MiB)"
+	udevadm settle 2>/dev/null
+	zswap_on lz4
+	put Y "/sys/module/zswap/parameters/shrinker_enabled"
+	if [ "$m" = vswap ]; then
+		vswap_on
+		[ "$mib" = 0 ] || phys_on /dev/mapper/vbench-prov
+	else
+		[ "$mib" = 0 ] || stock_swap_on /dev/mapper/vbench-prov
+	fi
+	cg=$(memcg_new bench "$LIMIT")
+	local extra=""
+	[ "$w" = random ] && extra="--random $((MIB * 256))"
+	rc=0
+	# shellcheck disable=SC2086
+	timeout 300 bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cg" \
+		"$BENCH" --label "provision-$w" --mib "$MIB" --seed 1 $extra >/tmp/vswap-bench-prov 2>&1 || rc=$?
+	kills=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")
+	mode_off
+	rmdir "$cg" 2>/dev/null || true
+	dmsetup remove vbench-prov || fail "dmsetup remove vbench-prov"
+	log "provision $w/$m: $mib MiB: rc $rc, oom kills $kills"
+	# A mismatch (rc 1) is a failure of the run, never "too small".
+	[ "$rc" = 1 ] && fail "provision-$w/$m/$mib: mismatches: $(cat /tmp/vswap-bench-prov)"
+	[ "$rc" = 0 ] && [ "${kills:-0}" = 0 ]
+}
+run_provision() {
+	local m=$1 w=$2 step=${VSWAP_BENCH_PROV_STEP:-32} lo hi=384 mid
+	# Invariant: hi finishes, lo - step does not.
+	provision_try "$m" "$w" $hi || fail "provision-$w/$m: does not finish even with $hi MiB"
+	if provision_try "$m" "$w" 0; then
+		hi=0
+	else
+		lo=$step
+		while [ "$lo" -lt "$hi" ]; do
+			mid=$(( (lo + hi) / (2 * step) * step ))
+			[ "$mid" -lt "$lo" ] && mid=$lo
+			if provision_try "$m" "$w" $mid; then hi=$mid; else lo=$((mid + step)); fi
+		done
+	fi
+	record "provision-$w" "$m" 1 "{\"disk_mib\": $hi, \"mib\": $MIB}" "$(counters)"
+}
+
+# redis: a key-value store from Debian under memory.max. redis-server (no
+# persistence) holds VSWAP_BENCH_REDIS_KEYS values of 2 KiB (about 3x the
+# limit); redis-benchmark, outside the memcg, sets them (swap-out) and then
+# reads random keys (swap-in); its own requests per second are the figures.
+run_redis() {
+	local m=$1 r=$2 cg pid keys=${VSWAP_BENCH_REDIS_KEYS:-80000} set get before
+	cg=$(memcg_new bench "$LIMIT")
+	before=$(counters)
+	in_memcg "$cg" redis-server --port 6399 --save '' --appendonly no --protected-mode no \
+		--dir /tmp >/tmp/vswap-bench-redis.log 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do redis-cli -p 6399 ping >/dev/null 2>&1 && break; sleep 0.2; done
+	redis-cli -p 6399 ping >/dev/null 2>&1 || fail "redis/$m/$r: redis-server did not start: $(tail -3 /tmp/vswap-bench-redis.log)"
+	set=$(redis-benchmark -p 6399 -t set -n $((keys * 2)) -r "$keys" -d 2048 -P 32 -c 4 --csv | awk -F'"' '/^"SET"/ { print $4 }')
+	get=$(redis-benchmark -p 6399 -t get -n "$keys" -r "$keys" -d 2048 -P 16 -c 4 --csv | awk -F'"' '/^"GET"/ { print $4 }')
+	local used
+	used=$(redis-cli -p 6399 info memory | awk -F: '/^used_memory:/ { print int($2 / 1048576) }')
+	redis-cli -p 6399 shutdown nosave >/dev/null 2>&1 || kill "$pid"
+	wait "$pid" 2>/dev/null
+	[ -n "$set" ] && [ -n "$get" ] || fail "redis/$m/$r: no figures from redis-benchmark"
+	record redis "$m" "$r" "{\"set_rps\": $set, \"get_rps\": $get, \"used_mib\": ${used:-0}, \"keys\": $keys}" "$before"
 	rmdir "$cg" 2>/dev/null || true
 }
 
@@ -112,10 +271,34 @@ for r in $(seq 1 "$REPS"); do
 				put never "$MTHP" ;;
 			swapoff)
 				mode_on "$m" nozswap; run_swapoff "$m" "$r"; mode_off ;;
+			swapoff-load)
+				mode_on "$m" nozswap; phys_on $SWAPDEV2
+				run_swapoff_load "$m" "$r"; mode_off ;;
+			metadata)
+				mode_on "$m"
+				put N "/sys/module/zswap/parameters/shrinker_enabled"
+				[ "$m" = vswap ] && { swapoff $SWAPDEV || fail "swapoff $SWAPDEV"; }
+				run_metadata "$m" "$r" zswap; mode_off
+				mode_on "$m" nozswap; run_metadata "$m" "$r" disk; mode_off ;;
+			redis)
+				mode_on "$m"; run_redis "$m" "$r"; mode_off ;;
+			idle|provision) ;;
 			*)
 				fail "unknown workload $w" ;;
 			esac
 		done
 	done
+done
+# Searches and one-off measurements, once each.
+for w in $ONLY; do
+	case $w in
+	idle)
+		run_idle 1 ;;
+	provision)
+		for pw in seq random; do
+			run_provision stock $pw
+			run_provision vswap $pw
+		done ;;
+	esac
 done
 log "bench: $(wc -l <"$OUT/bench.jsonl") runs recorded"
