@@ -11,7 +11,8 @@
 //! (zswap rejected the page, or zswap writes it back), `lookup_phys` tells the swap core where
 //! to read and write, and `release_phys` hands the physical slot back when swapoff of that device
 //! moves the data to memory (or marks the slot LOST when that read failed). A PHYS word that is
-//! replaced or erased frees its physical slot (see `phys.rs` for who hands back what).
+//! replaced or erased frees its physical slot; when slots are freed (`free_slot`), the swap core
+//! frees their physical slots itself, in batches (see `phys.rs` for who hands back what).
 //!
 //! Locking: none of our own. Attach and detach are serialised by the swap core; the hooks run
 //! between them, serialised per slot by the swap core (the folio lock or the slot being freed),
@@ -197,6 +198,17 @@ impl Backend {
     pub(crate) fn zswap_erase(&self, t: &KTable, offset: u64) -> usize {
         let old = t.erase(offset, &rcu::read_lock());
         self.hand_back(offset, old)
+    }
+
+    /// Slot `offset` is being freed: forgets it; returns its zswap entry (or 0) and the physical
+    /// slot that backed it, which the caller frees with the slots freed alongside (checking its
+    /// rmap entry first, as [`free_backing`] does). Counted as released here. Never sleeps.
+    pub(crate) fn free_slot(&self, t: &KTable, offset: u64) -> (usize, Option<PhysSlot>) {
+        let d = displaced(t.erase(offset, &rcu::read_lock()).decode());
+        if let Some(p) = d.phys {
+            self.phys.released(p, true);
+        }
+        (d.zswap as usize, d.phys)
     }
 
     /// Backs slot `offset`, whose swap cache folio is `folio`, with a physical slot, if the slot

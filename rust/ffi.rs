@@ -389,6 +389,7 @@ impl Registration {
                 lookup_phys: Some(lookup_phys),
                 peek_phys: Some(peek_phys),
                 release_phys: Some(release_phys),
+                free_slot: Some(free_slot),
             },
             GFP_KERNEL,
         )?;
@@ -510,6 +511,29 @@ unsafe extern "C" fn zswap_erase(data: *mut c_void, offset: c_ulong) -> *mut c_v
     table.map_or(ptr::null_mut(), |t| {
         ptr::with_exposed_provenance_mut(backend.zswap_erase(t, offset as u64))
     })
+}
+
+/// `ops->free_slot`: a slot is being freed: forget it; return its zswap entry, or null, and
+/// hand the physical slot that backed it (if any) to the caller through `phys`. Never sleeps.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation; `phys` points
+/// to a `swp_entry_t` the caller owns.
+unsafe extern "C" fn free_slot(
+    data: *mut c_void,
+    offset: c_ulong,
+    phys: *mut bindings::swp_entry_t,
+) -> *mut c_void {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let backend = unsafe { backend(data) };
+    // SAFETY: As above.
+    let table = unsafe { backend.table.get() };
+    let (zswap, backing) = table.map_or((0, None), |t| backend.free_slot(t, offset as u64));
+    // SAFETY: By the safety requirements, `phys` is valid for a write.
+    unsafe { phys.write(backing.map_or(bindings::swp_entry_t { val: 0 }, swp_entry)) };
+    ptr::with_exposed_provenance_mut(zswap)
 }
 
 /// `ops->writeout_rejected`: zswap rejected a folio that stays resident.

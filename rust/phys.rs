@@ -11,7 +11,9 @@
 //! | operation                  | old NONE or LOST | old ZSWAP(e)         | old PHYS(p)              |
 //! |----------------------------|------------------|----------------------|--------------------------|
 //! | `zswap_store(e')`          | -                | return e to zswap    | free p (stale backing)   |
-//! | `zswap_erase` / slot freed | -                | return e to zswap    | free p                   |
+//! | `zswap_erase`              | -                | return e to zswap    | free p                   |
+//! | `free_slot` (slot freed)   | -                | return e to zswap    | p to the caller, who     |
+//! |                            |                  |                      | frees it in a batch      |
 //! | `alloc_phys(e)` -> PHYS(p')| - (fallback)     | e to the caller, if  | refused, nothing changes |
 //! |                            |                  | e is what it expects |                          |
 //! | `release_phys(p)` (swapoff)| refused          | refused              | free p if it is p; the   |
