@@ -210,6 +210,7 @@ def rst(meta, rows):
                   "``insmod`` + ``swapon`` against before; the vtable directory, the swap",
                   "core's cluster array and the module):", ""]
         rows3 = []
+        per_page = [i["kib"] / i["pages"] for i in idle if i["attached"]]
         for i in idle:
             size = "%d GiB" % (i["pages"] * 4 // 1048576)
             if i["attached"]:
@@ -217,6 +218,14 @@ def rst(meta, rows):
                               "%d KiB" % i["kib"], "%.4f%%" % i["pct"]])
             else:
                 rows3.append([size, str(i["pages"]), "refused", "-", i["error"][:60] or "-"])
+        if per_page:
+            # The largest size the module accepts, at the highest cost per
+            # slot measured (fixed costs weigh most on the smallest size);
+            # what grows with the size is per cluster of slots.
+            big = 1 << 32
+            kib = max(per_page) * big
+            rows3.append(["16384 GiB (largest)", str(big), "extrapolated",
+                          "%d KiB" % kib, "%.4f%%" % (100.0 * kib / (big * 4))])
         lines += grid(["nr_pages size", "nr_pages", "in /proc/swaps", "kernel memory",
                        "of what it describes"], rows3)
     if meta.get("plot"):
