@@ -2,8 +2,8 @@
 # weight: 40
 # Freed vswap slots hand their physical slots back in batches (patch 14): the
 # swap core frees them a physical cluster at a time, with the Pointer rmap
-# checked for each. Two physical devices of the same priority share the
-# backing (the allocator takes clusters from each in turn), so batches span
+# checked for each. Two physical devices share the backing: the first holds
+# 16 MiB, and once it is full backing goes on to the second, so batches span
 # clusters and devices; two processes page out at once, so runs interleave.
 # When the processes exit (munmap of swapped ranges, by the thousand), every
 # physical slot must be free again as the kernel counts it: both devices'
@@ -12,10 +12,8 @@
 
 vswap_on
 zswap_off
-for d in $SWAPDEV $SWAPDEV2; do
-	mkswap -q "$d" >/dev/null || fail "mkswap $d"
-	swapon -p 5 "$d" || fail "swapon -p 5 $d"
-done
+phys_on $SWAPDEV 16384
+phys_on $SWAPDEV2
 cg=$(memcg_new vbatch 512M)
 a0=$(vswap_stat phys_alloc_ok) r0=$(vswap_stat phys_freed)
 # While out (the positive control): both devices hold pages.
