@@ -52,6 +52,10 @@ fi
 py=python3
 [ -x "$venv/bin/python3" ] && py=$venv/bin/python3
 
+# One guest boot runs every workload of a pass: far longer than a test's
+# hang limit (its weight) or a test run's timeout.
+export VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-10800} VSWAP_TIMEOUT=${VSWAP_TIMEOUT:-12600}
+
 out=$VSWAP_CACHE/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 # Pass 1: pressure from a memcg limit in a 1 GiB guest. Pass 2: global
