@@ -195,9 +195,11 @@ run_idle() {
 # timing.
 provision_try() {
 	local m=$1 w=$2 mib=$3 cg rc kills
-	dmsetup create vbench-prov --table "0 $((mib * 2048)) linear $SWAPDEV 0" ||
-		fail "dmsetup create vbench-prov ($mib MiB)"
-	udevadm settle 2>/dev/null
+	if [ "$mib" != 0 ]; then
+		dmsetup create vbench-prov --table "0 $((mib * 2048)) linear $SWAPDEV 0" ||
+			fail "dmsetup create vbench-prov ($mib MiB)"
+		udevadm settle 2>/dev/null
+	fi
 	zswap_on lz4
 	put Y "/sys/module/zswap/parameters/shrinker_enabled"
 	if [ "$m" = vswap ]; then
@@ -216,7 +218,7 @@ provision_try() {
 	kills=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")
 	mode_off
 	rmdir "$cg" 2>/dev/null || true
-	dmsetup remove vbench-prov || fail "dmsetup remove vbench-prov"
+	[ "$mib" = 0 ] || dmsetup remove vbench-prov || fail "dmsetup remove vbench-prov"
 	log "provision $w/$m: $mib MiB: rc $rc, oom kills $kills"
 	# A mismatch (rc 1) is a failure of the run, never "too small".
 	[ "$rc" = 1 ] && fail "provision-$w/$m/$mib: mismatches: $(cat /tmp/vswap-bench-prov)"
