@@ -171,6 +171,7 @@ def rst(meta, rows):
         f"- repetitions: {meta.get('reps')} per mode, alternating (ABBA) in one boot;",
         f"  region {meta.get('mib')} MiB, memory.max {meta.get('limit')}; the global pass",
         f"  has no memcg limit and a region of {meta.get('global_mib')} MiB",
+        f"- boots: {meta.get('boots', 'one boot per pass')}",
         "- stock: zswap (lz4, shrinker on) + a 1 GiB virtio disk as swap, module not loaded;",
         "  vswap: zswap + ``/dev/vswap0`` + the same disk as physical backing",
         "",

@@ -15,7 +15,9 @@
 # VSWAP_BENCH_ONLY (workloads), VSWAP_MEMORY (guest RAM, 1G); for the
 # global-pressure pass VSWAP_BENCH_GLOBAL (1; 0 skips it),
 # VSWAP_BENCH_GLOBAL_MEMORY (512M), VSWAP_BENCH_GLOBAL_MIB (640) and
-# VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64).
+# VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64), VSWAP_BENCH_GLOBAL_REPS (5). To
+# continue a run whose guest failed: VSWAP_BENCH_PREVIOUS (its memcg
+# bench.jsonl, complete repetitions only) and VSWAP_BENCH_FIRST_REP.
 set -euo pipefail
 export VSWAP_KERNEL=bench
 . "$(dirname "$0")/lib.sh"
@@ -63,10 +65,15 @@ mkdir -p "$out"
 step "pass 1: memcg pressure"
 VSWAP_OUT=$out/memcg VSWAP_MODULE=$mod/vswap.ko "$VSWAP_TOP/qemu/run.sh" --bench
 runs=$out/bench.jsonl
-cat "$out/memcg/g0/bench.jsonl" >"$runs"
+# VSWAP_BENCH_PREVIOUS: the memcg runs of an earlier boot of the same kernel
+# that this one continues (with VSWAP_BENCH_FIRST_REP after its last).
+: >"$runs"
+[ -z "${VSWAP_BENCH_PREVIOUS:-}" ] || cat "$VSWAP_BENCH_PREVIOUS" >>"$runs"
+cat "$out/memcg/g0/bench.jsonl" >>"$runs"
 if [ "${VSWAP_BENCH_GLOBAL:-1}" = 1 ]; then
 	step "pass 2: global pressure (${VSWAP_BENCH_GLOBAL_MEMORY:-512M} guest, no memcg limit)"
 	VSWAP_OUT=$out/global VSWAP_MODULE=$mod/vswap.ko VSWAP_MEMORY=${VSWAP_BENCH_GLOBAL_MEMORY:-512M} \
+		VSWAP_BENCH_REPS=${VSWAP_BENCH_GLOBAL_REPS:-5} VSWAP_BENCH_FIRST_REP=1 \
 		VSWAP_BENCH_LIMIT=max VSWAP_BENCH_MIB=${VSWAP_BENCH_GLOBAL_MIB:-640} \
 		VSWAP_BENCH_ONLY=${VSWAP_BENCH_GLOBAL_ONLY:-seq random mthp64} \
 		"$VSWAP_TOP/qemu/run.sh" --bench
@@ -78,8 +85,9 @@ accel=$(cat "$VSWAP_CACHE/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)" 2>/d
 cat >"$out/meta.json" <<EOM
 {"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "kernel": "$(cat "$KBUILD/include/config/kernel.release")",
  "guest": "${VSWAP_MEMORY:-1G} RAM (global pass: ${VSWAP_BENCH_GLOBAL_MEMORY:-512M}), ${VSWAP_CPUS:-2} vCPUs, virtme-ng",
- "accel": "${accel:-unknown}", "reps": ${VSWAP_BENCH_REPS:-5}, "mib": ${VSWAP_BENCH_MIB:-256},
- "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-640}}
+ "accel": "${accel:-unknown}", "reps": $(( ${VSWAP_BENCH_FIRST_REP:-1} - 1 + ${VSWAP_BENCH_REPS:-5} )), "mib": ${VSWAP_BENCH_MIB:-256},
+ "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-640},
+ "boots": "$([ -n "${VSWAP_BENCH_PREVIOUS:-}" ] && echo "memcg pass in two boots of the same kernel, repetitions 1-$((${VSWAP_BENCH_FIRST_REP:-1} - 1)) and ${VSWAP_BENCH_FIRST_REP:-1}-$((${VSWAP_BENCH_FIRST_REP:-1} + ${VSWAP_BENCH_REPS:-5} - 1))" || echo "one boot per pass")"}
 EOM
 doc=$VSWAP_TOP/Documentation
 mkdir -p "$doc/bench"

@@ -12,6 +12,9 @@
 # by default), VSWAP_MODULE (the vswap.ko built for this kernel).
 
 REPS=${VSWAP_BENCH_REPS:-5}
+# A run that continues an earlier one numbers its repetitions from here (the
+# ABBA order follows the number).
+FIRST=${VSWAP_BENCH_FIRST_REP:-1}
 MIB=${VSWAP_BENCH_MIB:-256}
 LIMIT=${VSWAP_BENCH_LIMIT:-64M}
 ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 swapoff swapoff-load metadata redis idle provision}
@@ -43,7 +46,15 @@ mode_on() {
 	fi
 }
 mode_off() {
-	swapoff -a || fail "swapoff -a"
+	local try
+	# Stock swapoff can fail with ENOMEM right after an OOM kill in a memcg
+	# whose pages it must bring in (swapoff-load): try again, then give up.
+	for try in 1 2 3 4; do
+		swapoff -a && break
+		[ "$try" = 4 ] && fail "swapoff -a"
+		log "swapoff -a failed (try $try); dropping caches and trying again"
+		sync; echo 3 >/proc/sys/vm/drop_caches; sleep 5
+	done
 	# Let udev finish probing the device swapoff changed first: rmmod while
 	# a probe holds /dev/vswap0 open oopses at its close (the Rust GenDisk
 	# has no fops owner to pin the module; see the closing notes).
@@ -270,7 +281,7 @@ GUEST_MIB=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
 log "bench: $REPS repetitions, region $MIB MiB, memory.max $LIMIT, workloads: $ONLY"
 log "kernel: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 : >"$OUT/bench.jsonl"
-for r in $(seq 1 "$REPS"); do
+for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 	# ABBA: odd repetitions start with stock, even ones with vswap.
 	modes="stock vswap"
 	[ $((r % 2)) = 0 ] && modes="vswap stock"
