@@ -128,6 +128,10 @@ run_swapoff_load() {
 	# The run recorded above, with what happened to the load.
 	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "swapoff-load"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"'}/' \
 		"$OUT/bench.jsonl"
+	# Pages of a killed load may still be on the second disk, charged to its
+	# memcg: lift the limit, or the next swapoff cannot bring them in (stock
+	# swapoff then fails with ENOMEM, after trying the OOM killer).
+	put max "$lcg/memory.max"
 	rmdir "$lcg" 2>/dev/null || true
 }
 
