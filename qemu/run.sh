@@ -86,7 +86,7 @@ fi
 # The benchmark's settings, passed on to the guest.
 bench_env() {
 	local v
-	for v in VSWAP_BENCH_REPS VSWAP_BENCH_FIRST_REP VSWAP_BENCH_MIB VSWAP_BENCH_LIMIT VSWAP_BENCH_ONLY \
+	for v in VSWAP_BENCH_REPS VSWAP_BENCH_FIRST_REP VSWAP_BENCH_MIB VSWAP_BENCH_LIMIT VSWAP_BENCH_ONLY VSWAP_BENCH_PERF \
 		 VSWAP_SOAK_MINUTES VSWAP_SOAK_PROCS VSWAP_SOAK_MIB; do
 		[ -n "${!v:-}" ] && printf "%s='%s' " "$v" "${!v}"
 	done

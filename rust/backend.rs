@@ -11,7 +11,7 @@
 //! (zswap rejected the page, or zswap writes it back), `lookup_phys` tells the swap core where
 //! to read and write, and `release_phys` hands the physical slot back when swapoff of that device
 //! moves the data to memory (or marks the slot LOST when that read failed). A PHYS word that is
-//! replaced or erased frees its physical slot; when slots are freed (`free_slot`), the swap core
+//! replaced or erased frees its physical slot; when slots are freed (`free_range`), the swap core
 //! frees their physical slots itself, in batches (see `phys.rs` for who hands back what).
 //!
 //! Locking: none of our own. Attach and detach are serialised by the swap core; the hooks run
@@ -200,15 +200,37 @@ impl Backend {
         self.hand_back(offset, old)
     }
 
-    /// Slot `offset` is being freed: forgets it; returns its zswap entry (or 0) and the physical
-    /// slot that backed it, which the caller frees with the slots freed alongside (checking its
-    /// rmap entry first, as [`free_backing`] does). Counted as released here. Never sleeps.
-    pub(crate) fn free_slot(&self, t: &KTable, offset: u64) -> (usize, Option<PhysSlot>) {
-        let d = displaced(t.erase(offset, &rcu::read_lock()).decode());
-        if let Some(p) = d.phys {
-            self.phys.released(p, true);
+    /// Slots `first..first + nr` are being freed: forgets them, and calls `f(i, zswap, phys)`
+    /// for each slot `first + i` that mapped something: its zswap entry (or 0) and the physical
+    /// slot that backed it, which the caller frees with the others (checking its rmap entry
+    /// first, as [`free_backing`] does). Counted as released here. Never sleeps.
+    pub(crate) fn free_range(
+        &self,
+        t: &KTable,
+        first: u64,
+        nr: usize,
+        mut f: impl FnMut(usize, usize, Option<PhysSlot>),
+    ) {
+        // Physical slots released, counted a run of one swap type at a time.
+        let mut run: Option<(u8, u64)> = None;
+        t.erase_range(first, nr, &rcu::read_lock(), |i, word| {
+            let d = displaced(word.decode());
+            if let Some(p) = d.phys {
+                run = match run {
+                    Some((ty, n)) if ty == p.ty => Some((ty, n + 1)),
+                    other => {
+                        if let Some((ty, n)) = other {
+                            self.phys.released_many(ty, n);
+                        }
+                        Some((p.ty, 1))
+                    }
+                };
+            }
+            f(i, d.zswap as usize, d.phys);
+        });
+        if let Some((ty, n)) = run {
+            self.phys.released_many(ty, n);
         }
-        (d.zswap as usize, d.phys)
     }
 
     /// Backs slot `offset`, whose swap cache folio is `folio`, with a physical slot, if the slot

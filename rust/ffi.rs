@@ -389,7 +389,7 @@ impl Registration {
                 lookup_phys: Some(lookup_phys),
                 peek_phys: Some(peek_phys),
                 release_phys: Some(release_phys),
-                free_slot: Some(free_slot),
+                free_range: Some(free_range),
             },
             GFP_KERNEL,
         )?;
@@ -513,27 +513,47 @@ unsafe extern "C" fn zswap_erase(data: *mut c_void, offset: c_ulong) -> *mut c_v
     })
 }
 
-/// `ops->free_slot`: a slot is being freed: forget it; return its zswap entry, or null, and
-/// hand the physical slot that backed it (if any) to the caller through `phys`. Never sleeps.
+/// `ops->free_range`: slots `offset..offset + nr` are being freed: forget them; store in
+/// `zswap[i]` the zswap entry of slot `offset + i` (or null) and in `phys[i]` the physical slot
+/// that backed it (or 0), which the caller frees in a batch. Never sleeps.
 ///
 /// # Safety
 ///
 /// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
-/// in the context `include/linux/vswap_backend.h` documents for this operation; `phys` points
-/// to a `swp_entry_t` the caller owns.
-unsafe extern "C" fn free_slot(
+/// in the context `include/linux/vswap_backend.h` documents for this operation; `zswap` and
+/// `phys` point to arrays of `nr` elements that the caller owns.
+unsafe extern "C" fn free_range(
     data: *mut c_void,
     offset: c_ulong,
+    nr: c_uint,
+    zswap: *mut *mut c_void,
     phys: *mut bindings::swp_entry_t,
-) -> *mut c_void {
+) {
+    let nr = nr as usize;
+    // SAFETY: By the safety requirements, `zswap` and `phys` are valid for `nr` elements, and
+    // nothing else accesses them during the call.
+    let (zswap, phys) = unsafe {
+        (
+            core::slice::from_raw_parts_mut(zswap, nr),
+            core::slice::from_raw_parts_mut(phys, nr),
+        )
+    };
+    zswap.fill(ptr::null_mut());
+    phys.fill(bindings::swp_entry_t { val: 0 });
     // SAFETY: A hook, called with the registered private pointer between attach and detach.
     let backend = unsafe { backend(data) };
     // SAFETY: As above.
-    let table = unsafe { backend.table.get() };
-    let (zswap, backing) = table.map_or((0, None), |t| backend.free_slot(t, offset as u64));
-    // SAFETY: By the safety requirements, `phys` is valid for a write.
-    unsafe { phys.write(backing.map_or(bindings::swp_entry_t { val: 0 }, swp_entry)) };
-    ptr::with_exposed_provenance_mut(zswap)
+    let Some(table) = (unsafe { backend.table.get() }) else {
+        return;
+    };
+    backend.free_range(table, offset as u64, nr, |i, entry, backing| {
+        if let (Some(z), Some(p)) = (zswap.get_mut(i), phys.get_mut(i)) {
+            *z = ptr::with_exposed_provenance_mut(entry);
+            if let Some(b) = backing {
+                *p = swp_entry(b);
+            }
+        }
+    });
 }
 
 /// `ops->writeout_rejected`: zswap rejected a folio that stays resident.

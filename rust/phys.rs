@@ -12,7 +12,7 @@
 //! |----------------------------|------------------|----------------------|--------------------------|
 //! | `zswap_store(e')`          | -                | return e to zswap    | free p (stale backing)   |
 //! | `zswap_erase`              | -                | return e to zswap    | free p                   |
-//! | `free_slot` (slot freed)   | -                | return e to zswap    | p to the caller, who     |
+//! | `free_range` (slots freed) | -                | return e to zswap    | p to the caller, who     |
 //! |                            |                  |                      | frees it in a batch      |
 //! | `alloc_phys(e)` -> PHYS(p')| - (fallback)     | e to the caller, if  | refused, nothing changes |
 //! |                            |                  | e is what it expects |                          |
@@ -145,6 +145,18 @@ impl PhysStats {
         self.freed.fetch_add(1, Relaxed);
         if let Some(c) = self.in_use.get(usize::from(p.ty)) {
             c.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// `n` slots of swap type `ty` were handed back to the kernel, which frees them: what
+    /// [`PhysStats::released`] counts for each, in one update.
+    pub(crate) fn released_many(&self, ty: u8, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.freed.fetch_add(n, Relaxed);
+        if let Some(c) = self.in_use.get(usize::from(ty)) {
+            c.fetch_sub(n, Relaxed);
         }
     }
 

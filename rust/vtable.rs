@@ -143,6 +143,30 @@ pub(crate) struct Hot {
     erases: AtomicU64,
 }
 
+/// Words of each kind, counted locally by [`Table::erase_range`] before one update of [`Hot`].
+#[derive(Default)]
+struct Gauges {
+    zswap: u64,
+    phys: u64,
+    lost: u64,
+}
+
+impl Gauges {
+    fn add(&mut self, word: Word) {
+        use crate::word::Slot;
+        match word.decode() {
+            Slot::None => {}
+            Slot::Zswap(_) => self.zswap += 1,
+            Slot::Phys(_) => self.phys += 1,
+            Slot::Lost => self.lost += 1,
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.zswap + self.phys + self.lost
+    }
+}
+
 /// Counters of the table; readable at any time, and kept across attach and detach.
 pub(crate) struct Stats {
     /// The hot counters, by shard.
@@ -422,6 +446,70 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
             self.try_retire(cluster, leaf);
         }
         Self::checked(old)
+    }
+
+    /// Removes the words of the `nr` slots from `first` on, and calls `f(i, word)` for each word
+    /// removed from slot `first + i` (NONE words are skipped). Never sleeps or allocates.
+    ///
+    /// What [`Table::erase`] does slot by slot, a leaf at a time: one look at the leaf, one
+    /// update of its count and of the counters for all its words. Runs inside the RCU read-side
+    /// critical section `_rcu` proves.
+    pub(crate) fn erase_range(
+        &self,
+        first: u64,
+        nr: usize,
+        _rcu: &impl ReadSide,
+        mut f: impl FnMut(usize, Word),
+    ) {
+        let mut gone = Gauges::default();
+        let mut done = 0usize;
+        while done < nr {
+            let slot = first.saturating_add(done as u64);
+            let in_leaf = LEAF_SLOTS - (slot % LEAF_SLOTS as u64) as usize;
+            let n = in_leaf.min(nr - done);
+            let base = done;
+            done += n;
+            let Some((cluster, i)) = self.split(slot) else {
+                break; // Beyond the table: so is the rest.
+            };
+            let Some(leaf) = NonNull::new(cluster.leaf.load(Acquire)) else {
+                continue;
+            };
+            // SAFETY: The leaf is published and we are a reader (see `erase`).
+            let words = unsafe { &(*leaf.as_ptr()).words };
+            let mut erased = 0u32;
+            for (k, w) in words.iter().skip(i).take(n).enumerate() {
+                // The slot is being freed: nothing stores to it meanwhile, so a NONE word
+                // stays NONE and needs no exchange.
+                if w.load(Relaxed) == 0 {
+                    continue;
+                }
+                let old = w.swap(0, AcqRel);
+                if old == 0 {
+                    continue;
+                }
+                erased += 1;
+                let word = Self::checked(old);
+                gone.add(word);
+                f(base + k, word);
+            }
+            if erased != 0 && cluster.used.fetch_sub(erased, AcqRel) == erased {
+                self.try_retire(cluster, leaf);
+            }
+        }
+        if gone.total() != 0 {
+            let hot = self.stats.hot();
+            for (gauge, n) in [
+                (&hot.zswap_slots, gone.zswap),
+                (&hot.phys_slots, gone.phys),
+                (&hot.lost_slots, gone.lost),
+            ] {
+                if n != 0 {
+                    gauge.fetch_add(n.wrapping_neg(), Relaxed);
+                }
+            }
+            hot.erases.fetch_add(gone.total(), Relaxed);
+        }
     }
 
     /// Replaces the word of `slot` with `new` if it is `old`, and returns whether it did.

@@ -36,6 +36,12 @@ METRICS = {
         ("swap-in (read)", "MiB/s", "higher", _mibps("read_s")),
         ("free (munmap)", "ms", "lower", lambda r: r["free_ms"]),
     ],
+    "free-zswap": [
+        ("free (munmap), pages in zswap", "ms", "lower", lambda r: r["free_ms"]),
+    ],
+    "free-disk": [
+        ("free (munmap), pages on disk", "ms", "lower", lambda r: r["free_ms"]),
+    ],
     "swapoff": [
         ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
     ],

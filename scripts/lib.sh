@@ -51,13 +51,13 @@ run_logged() {
 KSRC_PRISTINE=$VSWAP_CACHE/src/linux-pristine
 KSRC=$VSWAP_CACHE/src/linux
 # Three kernel configurations share the source: "debug" (lockdep, DEBUG_VM,
-# kmemleak: every test runs under it), "kasan" (debug plus KASAN, UBSAN and
+# kmemleak: every test runs under it), "kasan" (KASAN, UBSAN and
 # fault injection: make test-kasan) and "bench" (none of them: make bench).
 # KERNEL_FRAGMENTS: the qemu/ fragments of each, on top of qemu/base.config.
 VSWAP_KERNEL=${VSWAP_KERNEL:-debug}
 case $VSWAP_KERNEL in
 debug) KBUILD=$VSWAP_CACHE/build KERNEL_FRAGMENTS="debug.config" ;;
-kasan) KBUILD=$VSWAP_CACHE/build-kasan KERNEL_FRAGMENTS="debug.config kasan.config" ;;
+kasan) KBUILD=$VSWAP_CACHE/build-kasan KERNEL_FRAGMENTS="kasan.config" ;;
 bench) KBUILD=$VSWAP_CACHE/build-bench KERNEL_FRAGMENTS="bench.config" ;;
 # make deb from a given or the running kernel's config (scripts/deb.sh).
 deb) KBUILD=$VSWAP_CACHE/build-deb KERNEL_FRAGMENTS="" ;;

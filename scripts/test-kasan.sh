@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make test-kasan: the whole guest suite (or the tests named) on the kasan
-# kernel: qemu/debug.config plus KASAN (generic), UBSAN and fault injection
-# (qemu/kasan.config), built and cached in $VSWAP_CACHE/build-kasan like the
+# kernel: KASAN (generic, inline), UBSAN and fault injection on the base
+# configuration (qemu/kasan.config), built and cached in $VSWAP_CACHE/build-kasan like the
 # debug one, with vswap.ko built for it outside the tree. Any KASAN or UBSAN
 # report fails the test that caused it, as any other splat does. Slower than
 # make test (KASAN under TCG): not part of it, nor of .ci/run.

@@ -17,7 +17,7 @@ REPS=${VSWAP_BENCH_REPS:-5}
 FIRST=${VSWAP_BENCH_FIRST_REP:-1}
 MIB=${VSWAP_BENCH_MIB:-256}
 LIMIT=${VSWAP_BENCH_LIMIT:-64M}
-ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 swapoff swapoff-load metadata redis idle provision}
+ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 free swapoff swapoff-load metadata redis idle provision}
 BENCH=$TOP/tools/vswap-verify/target/release/vswap-bench
 SOAK=$TOP/tools/vswap-verify/target/release/vswap-soak
 MODULE=${VSWAP_MODULE:-$MODULE}
@@ -72,6 +72,80 @@ record() {
 	echo "  BENCH $line"
 }
 
+# VSWAP_BENCH_PERF=HZ: a system-wide profile (perf record -a -g, cpu-clock at
+# HZ) of the free of each vswap-bench run and of each swapoff under load,
+# reported here in the guest, where the kernel's and the module's symbols
+# are: $OUT/perf-WORKLOAD-MODE-REP.txt, the inclusive share of each symbol,
+# and the self symbols of the samples under the path of interest (unmap_vmas,
+# the free path; try_to_unuse, swapoff). Profiling slows the run: not for
+# the figures.
+PERF_HZ=${VSWAP_BENCH_PERF:-}
+PERF_CTL=/tmp/vswap-perf-ctl
+PERF_NAME=
+PERF_PARENT=
+if [ -n "$PERF_HZ" ]; then
+	command -v perf >/dev/null || fail "VSWAP_BENCH_PERF: no perf in the guest (Debian's linux-perf)"
+	# $PERF_CTL NAME start [HZ] | NAME stop; perf runs in the root memcg, not the
+	# workload's. perf takes seconds to start under TCG: it starts with its
+	# events disabled and is told through a control FIFO to enable them
+	# (and to disable them at the end), each acknowledged. The data goes to
+	# the guest's /tmp: perf cannot write it to the 9p share (EFAULT).
+	cat >$PERF_CTL <<EOS
+#!/bin/sh
+C=/tmp/vswap-perf.ctl A=/tmp/vswap-perf.ack
+case \$2 in
+start)
+	rm -f \$C \$A; mkfifo \$C \$A
+	perf record -a -g -F \${3:-$PERF_HZ} -D -1 --control fifo:\$C,\$A -o /tmp/vswap-perf-\$1.data \
+		>$OUT/perf-\$1.err 2>&1 &
+	echo \$! >/tmp/vswap-perf.pid
+	echo \$! >/sys/fs/cgroup/cgroup.procs
+	timeout 120 sh -c "echo enable >\$C && read -r ack <\$A" ;;
+stop)
+	timeout 60 sh -c "echo disable >\$C && read -r ack <\$A"
+	pid=\$(cat /tmp/vswap-perf.pid)
+	kill -TERM \$pid
+	while kill -0 \$pid 2>/dev/null; do sleep 0.1; done ;;
+esac
+EOS
+	chmod +x $PERF_CTL
+fi
+# perf_start NAME PARENT-REGEX [HZ], the profiled work, perf_stop; or
+# perf_args NAME PARENT-REGEX, then "${PERF_ARGS[@]}" for vswap-bench, which
+# profiles its free, and
+# perf_report after it.
+perf_start() {
+	[ -n "$PERF_HZ" ] || return 0
+	PERF_NAME=$1 PERF_PARENT=$2
+	$PERF_CTL "$1" start "${3:-}"
+}
+perf_stop() {
+	[ -n "$PERF_HZ" ] || return 0
+	$PERF_CTL "$PERF_NAME" stop
+	perf_report
+}
+PERF_ARGS=()
+perf_args() {
+	PERF_ARGS=()
+	[ -n "$PERF_HZ" ] || return 0
+	PERF_NAME=$1 PERF_PARENT=$2
+	PERF_ARGS=(--around-free "$PERF_CTL $1")
+}
+perf_report() {
+	[ -n "$PERF_HZ" ] || return 0
+	{
+		echo "# inclusive share of each symbol, all samples"
+		perf report -i "/tmp/vswap-perf-$PERF_NAME.data" --stdio --children --sort sym -g none \
+			--percent-limit 0.5 2>&1
+		echo "# samples under $PERF_PARENT, by self symbol"
+		perf report -i "/tmp/vswap-perf-$PERF_NAME.data" --stdio --no-children -g none -x \
+			--parent "$PERF_PARENT" --sort parent,sym --percent-limit 0.1 2>&1
+	} >"$OUT/perf-$PERF_NAME.txt"
+	# The data stays only when there is no report to show.
+	rm -f "/tmp/vswap-perf-$PERF_NAME.data"
+	log "profile: $OUT/perf-$PERF_NAME.txt"
+}
+
 # run_bench WORKLOAD MODE REP ARGS...: vswap-bench in a fresh memcg.
 run_bench() {
 	local w=$1 m=$2 r=$3 cg before res
@@ -79,8 +153,10 @@ run_bench() {
 	cg=$(memcg_new bench "$LIMIT")
 	sync; echo 3 >/proc/sys/vm/drop_caches
 	before=$(counters)
-	res=$(in_memcg "$cg" "$BENCH" --label "$w" --mib "$MIB" --seed "$r" "$@") ||
+	perf_args "$w-$m-$r" unmap_vmas
+	res=$(in_memcg "$cg" "$BENCH" --label "$w" --mib "$MIB" --seed "$r" "$@" "${PERF_ARGS[@]}") ||
 		fail "$w/$m/$r: vswap-bench failed: $res"
+	perf_report
 	record "$w" "$m" "$r" "$res" "$before"
 	rmdir "$cg" 2>/dev/null || true
 }
@@ -112,11 +188,15 @@ run_swapoff() {
 run_swapoff_load() {
 	local m=$1 r=$2 lcg pid lrc kills
 	lcg=$(memcg_new bench-load 32M)
-	in_memcg "$lcg" "$SOAK" --label swapoff-load --mib 48 --seconds 40 --seed "$r" \
+	# A profiled swapoff takes longer: the load runs on for as long.
+	in_memcg "$lcg" "$SOAK" --label swapoff-load --mib 48 --seconds "$([ -n "$PERF_HZ" ] && echo 90 || echo 40)" --seed "$r" \
 		>/tmp/vswap-bench-load 2>&1 &
 	pid=$!
 	sleep 5
+	# Seconds of two busy CPUs: a tenth of the rate keeps the data small.
+	perf_start "swapoff-load-$m-$r" try_to_unuse "$((PERF_HZ / 10 + 1))"
 	run_swapoff "$m" "$r" swapoff-load-pending
+	perf_stop
 	kill -0 "$pid" 2>/dev/null || fail "swapoff-load/$m/$r: the load ended before swapoff did"
 	lrc=0
 	wait "$pid" || lrc=$?
@@ -300,6 +380,16 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 				put always "$MTHP"
 				mode_on "$m"; run_bench mthp64 "$m" "$r" --thp; mode_off
 				put never "$MTHP" ;;
+			free)
+				# The free path with the data in the same place in
+				# both modes: no memcg pressure, MADV_PAGEOUT puts
+				# every page in zswap (the random eighth, which zswap
+				# rejects, on the disk), then, zswap off, every page
+				# on the disk. In seq and random, stock's shrinker has
+				# written most pages to the disk before the free and
+				# vswap's has not: there the two free different things.
+				mode_on "$m"; LIMIT=512M run_bench free-zswap "$m" "$r"; mode_off
+				mode_on "$m" nozswap; LIMIT=512M run_bench free-disk "$m" "$r"; mode_off ;;
 			swapoff)
 				mode_on "$m" nozswap; run_swapoff "$m" "$r"; mode_off ;;
 			swapoff-load)

@@ -370,3 +370,52 @@ fn replace_swaps_only_the_expected_word_and_keeps_the_leaf() {
     );
     assert_eq!(l.allocated.load(Relaxed), 1);
 }
+
+#[test]
+fn erase_range_erases_across_leaves_and_counts_once_per_word() {
+    let l = HostLeaves::default();
+    let t = table(3, &l);
+    // Slots 500..530 straddle leaves 0 and 1: ZSWAP, PHYS and NONE words mixed; leaf 2 stays
+    // empty; slot 1535 is the table's last.
+    for s in 500..530 {
+        match s % 3 {
+            0 => drop(t.store(s, zswap(s), no_rcu).unwrap()),
+            1 => drop(t.store(s, phys(s), no_rcu).unwrap()),
+            _ => {}
+        }
+    }
+    t.store(505, Word::LOST, no_rcu).unwrap();
+    t.store(1535, zswap(7), no_rcu).unwrap();
+    let (z0, p0, e0) = (t.stats.zswap_slots(), t.stats.phys_slots(), t.stats.erases());
+    let mut seen = Vec::new();
+    t.erase_range(498, 36, RCU, |i, w| seen.push((498 + i as u64, w)));
+    let want: Vec<(u64, Word)> = (500..530)
+        .filter_map(|s| match (s, s % 3) {
+            (505, _) => Some((s, Word::LOST)),
+            (_, 0) => Some((s, zswap(s))),
+            (_, 1) => Some((s, phys(s))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seen, want, "each word once, with its index, in order");
+    for s in 498..534 {
+        assert!(t.load(s, RCU).is_none());
+    }
+    let zs = want.iter().filter(|(_, w)| matches!(w.decode(), Slot::Zswap(_))).count() as u64;
+    let ps = want.iter().filter(|(_, w)| matches!(w.decode(), Slot::Phys(_))).count() as u64;
+    assert_eq!(t.stats.zswap_slots(), z0 - zs);
+    assert_eq!(t.stats.phys_slots(), p0 - ps);
+    assert_eq!(t.stats.lost_slots(), 0);
+    assert_eq!(t.stats.erases(), e0 + want.len() as u64);
+    // Both leaves emptied and retired; the range's NONE words cost nothing.
+    assert_eq!(t.stats.leaves.load(Relaxed), 1, "only slot 1535's leaf is left");
+    assert_eq!(t.stats.leaves_retired.load(Relaxed), 2);
+    // A second pass finds nothing; a range running off the table's end stops there.
+    t.erase_range(498, 36, RCU, |_, _| panic!("erased twice"));
+    let mut tail = Vec::new();
+    t.erase_range(1530, 100, RCU, |i, w| tail.push((i, w)));
+    assert_eq!(tail, [(5, zswap(7))]);
+    t.erase_range(u64::MAX - 3, 8, RCU, |_, _| panic!("beyond the table"));
+    assert_eq!(t.stats.leaves.load(Relaxed), 0);
+    assert_eq!(t.stats.zswap_slots(), 0);
+}

@@ -23,14 +23,16 @@ use std::time::Instant;
 const PAGE: usize = 4096;
 
 const USAGE: &str = "usage: vswap-bench [--mib N] [--seed S] [--pattern P] [--thp] [--random R]
-                   [--label NAME]
+                   [--label NAME] [--around-free CMD]
 
   --mib N       region to map (default 256)
   --pattern P   page contents, as vswap-verify's (default bench: 3/4 compressible,
                 1/8 zero, 1/8 random)
   --thp         allow large folios (the mTHP/THP sizes enabled in sysfs)
   --random R    R random page accesses (read or write, half each) after the fill
-  --label NAME  a name in the result";
+  --label NAME  a name in the result
+  --around-free CMD  run `sh -c 'CMD start'` before the free and `sh -c 'CMD stop'`
+                after it, outside the timing (e.g. a profiler)";
 
 struct Args {
     mib: usize,
@@ -39,6 +41,7 @@ struct Args {
     kind: sys::Kind,
     random: usize,
     label: String,
+    around_free: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -49,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
         kind: sys::Kind::Anon,
         random: 0,
         label: String::from("bench"),
+        around_free: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -61,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
             "--thp" => a.kind = sys::Kind::Thp,
             "--random" => a.random = num(value("--random")?)?,
             "--label" => a.label = value("--label")?,
+            "--around-free" => a.around_free = Some(value("--around-free")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
         }
@@ -128,9 +133,11 @@ fn run(a: &Args) -> Result<(String, usize), String> {
     let pageout_s = t.elapsed().as_secs_f64();
     let swapped = map.swapped_pages()?;
 
+    around_free(a, "start")?;
     let t = Instant::now();
     drop(map);
     let free_ms = t.elapsed().as_secs_f64() * 1000.0;
+    around_free(a, "stop")?;
 
     let line = format!(
         "{{\"label\": \"{}\", \"pattern\": \"{}\", \"mib\": {}, \"thp\": {}, \"random\": {}, \
@@ -144,6 +151,23 @@ fn run(a: &Args) -> Result<(String, usize), String> {
         a.random
     );
     Ok((line, bad))
+}
+
+/// `--around-free CMD`: runs `sh -c "CMD WHAT"`, if given.
+fn around_free(a: &Args, what: &str) -> Result<(), String> {
+    let Some(cmd) = &a.around_free else {
+        return Ok(());
+    };
+    let st = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{cmd} {what}"))
+        .status()
+        .map_err(|e| format!("--around-free: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("--around-free command '{cmd} {what}' failed: {st}"))
+    }
 }
 
 fn main() -> ExitCode {
