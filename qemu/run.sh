@@ -24,6 +24,8 @@
 #
 # Environment: VSWAP_MEMORY (guest RAM, default 1G), VSWAP_CPUS (2),
 # VSWAP_GUESTS (1), VSWAP_TIMEOUT (seconds, default 3600), VSWAP_KVM (auto|0|1),
+# VSWAP_APPEND (more kernel command line), VSWAP_DKMS_MODULE (the DKMS-built
+# module test 29 loads; dkms-vswap.ko by default),
 # VSWAP_KIMAGE (boot this kernel image, e.g. the vmlinuz of a package built
 # from $KBUILD, instead of $KBUILD's own; no loadable modules but vswap.ko).
 set -euo pipefail
@@ -107,7 +109,8 @@ guest() {
 	local rc=0
 	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KRUN" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
-		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-} VSWAP_MODULE=$MODULE $(bench_env) bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
+		${VSWAP_APPEND:+--append "$VSWAP_APPEND"} \
+		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-} VSWAP_MODULE=$MODULE VSWAP_DKMS_MODULE=${VSWAP_DKMS_MODULE:-} $(bench_env) bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
 		</dev/null 2>&1 | cat >"$dir/console.log"; exit "${PIPESTATUS[0]}") || rc=$?
 	rm -f "$dir/swap.img" "$dir/swap2.img"
 	echo "$rc" >"$dir/rc"

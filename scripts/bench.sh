@@ -18,6 +18,9 @@
 # VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64), VSWAP_BENCH_GLOBAL_REPS (5). To
 # continue a run whose guest failed: VSWAP_BENCH_PREVIOUS (its memcg
 # bench.jsonl, complete repetitions only) and VSWAP_BENCH_FIRST_REP.
+# VSWAP_BENCH_PERF=HZ profiles each free and each swapoff under load with
+# perf in the guest (Debian's linux-perf): perf-*.txt beside the run's
+# bench.jsonl. Profiled runs are slower: use them to look, not to report.
 set -euo pipefail
 export VSWAP_KERNEL=bench
 . "$(dirname "$0")/lib.sh"

@@ -6,7 +6,9 @@
 # patched kernel, as `dkms build` would against an installed kernel's
 # headers. Checks the result: a vswap.ko for that kernel release whose
 # vermagic matches the tree's own build, copied to dkms-vswap.ko for the
-# guest test that loads it (29-dkms-module).
+# guest test that loads it (29-dkms-module). For another kernel of the cache
+# (VSWAP_KERNEL=kasan: make test-kasan), VSWAP_DKMS_KO names the copy and
+# VSWAP_DKMS_WANT the module whose vermagic it must match.
 # make dkms-install (root) puts the source in /usr/src/vswap-<version> and
 # runs dkms add, build and install for the given kernel (KERNELRELEASE, by
 # default the running one), with --kernelsourcedir if KSRCDIR is set.
@@ -56,7 +58,7 @@ step "dkms add + build vswap $ver for $krel (kernel tree: $KBUILD; log: $log)"
 ko=$(find "$tree/vswap/$ver/$krel" -name 'vswap.ko*' | head -n1)
 [ -n "$ko" ] || die "dkms build left no vswap.ko under $tree/vswap/$ver/$krel"
 magic=$(modinfo -F vermagic "$ko")
-want=$(modinfo -F vermagic "$VSWAP_TOP/vswap.ko" 2>/dev/null || true)
+want=$(modinfo -F vermagic "${VSWAP_DKMS_WANT:-$VSWAP_TOP/vswap.ko}" 2>/dev/null || true)
 case "$magic" in
 "$krel "*) ;;
 *) die "$ko: vermagic '$magic' is not for $krel" ;;
@@ -64,5 +66,6 @@ esac
 [ -z "$want" ] || [ "$magic" = "$want" ] || die "$ko: vermagic '$magic', the tree's vswap.ko has '$want'"
 dkms "${opts[@]}" status -m vswap -v "$ver" | grep -q "$krel.*built" ||
 	die "dkms status does not show vswap $ver built for $krel"
-cp "$ko" "$VSWAP_TOP/dkms-vswap.ko"
-step "dkms: $ko built (vermagic: $magic); copy for the guest tests: dkms-vswap.ko"
+out=${VSWAP_DKMS_KO:-$VSWAP_TOP/dkms-vswap.ko}
+cp "$ko" "$out"
+step "dkms: $ko built (vermagic: $magic); copy for the guest tests: $out"

@@ -5,10 +5,11 @@
 # works: vswapctl sets it up, 16 MiB go through zswap and back intact, and
 # vswapctl takes it down.
 
-KO=$TOP/dkms-vswap.ko
-[ -f $KO ] || fail "no $KO (make dkms builds it; make test runs it first)"
-log "vermagic: $(modinfo -F vermagic $KO)"
-$VSWAPCTL setup --size 256M --zswap --module $KO || fail "vswapctl setup with the DKMS module"
+# make test-kasan builds its own, for the kasan kernel (VSWAP_DKMS_MODULE).
+KO=${VSWAP_DKMS_MODULE:-$TOP/dkms-vswap.ko}
+[ -f "$KO" ] || fail "no $KO (make dkms builds it; make test runs it first)"
+log "vermagic: $(modinfo -F vermagic "$KO")"
+$VSWAPCTL setup --size 256M --zswap --module "$KO" || fail "vswapctl setup with the DKMS module"
 zswap_on lz4
 cg=$(memcg_new vdkms 512M)
 through_mark

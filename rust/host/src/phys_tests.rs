@@ -169,3 +169,30 @@ fn new_stats_are_zero() {
     assert_eq!(s.in_use.len(), NR_TYPES);
     assert_eq!(s.total_in_use(), 0);
 }
+
+#[test]
+fn released_many_counts_as_released_each() {
+    let one = PhysStats::new();
+    let many = PhysStats::new();
+    for s in [&one, &many] {
+        for off in 0..5 {
+            s.allocated(p(2, off), Slot::None);
+        }
+        s.allocated(p(3, 0), Slot::None);
+    }
+    for off in 0..4 {
+        one.released(p(2, off), true);
+    }
+    many.released_many(2, 4);
+    many.released_many(3, 0);
+    for s in [&one, &many] {
+        assert_eq!(s.freed.load(Relaxed), 4);
+        assert_eq!(s.in_use[2].load(Relaxed), 1);
+        assert_eq!(s.in_use[3].load(Relaxed), 1, "a run of 0 changes nothing");
+        assert_eq!(s.total_in_use(), 2);
+    }
+    // A type beyond the table is counted as freed, like `released`.
+    many.released_many(u8::MAX, 1);
+    assert_eq!(many.freed.load(Relaxed), 5);
+    assert_eq!(many.total_in_use(), 2);
+}

@@ -386,7 +386,11 @@ fn erase_range_erases_across_leaves_and_counts_once_per_word() {
     }
     t.store(505, Word::LOST, no_rcu).unwrap();
     t.store(1535, zswap(7), no_rcu).unwrap();
-    let (z0, p0, e0) = (t.stats.zswap_slots(), t.stats.phys_slots(), t.stats.erases());
+    let (z0, p0, e0) = (
+        t.stats.zswap_slots(),
+        t.stats.phys_slots(),
+        t.stats.erases(),
+    );
     let mut seen = Vec::new();
     t.erase_range(498, 36, RCU, |i, w| seen.push((498 + i as u64, w)));
     let want: Vec<(u64, Word)> = (500..530)
@@ -401,14 +405,24 @@ fn erase_range_erases_across_leaves_and_counts_once_per_word() {
     for s in 498..534 {
         assert!(t.load(s, RCU).is_none());
     }
-    let zs = want.iter().filter(|(_, w)| matches!(w.decode(), Slot::Zswap(_))).count() as u64;
-    let ps = want.iter().filter(|(_, w)| matches!(w.decode(), Slot::Phys(_))).count() as u64;
+    let zs = want
+        .iter()
+        .filter(|(_, w)| matches!(w.decode(), Slot::Zswap(_)))
+        .count() as u64;
+    let ps = want
+        .iter()
+        .filter(|(_, w)| matches!(w.decode(), Slot::Phys(_)))
+        .count() as u64;
     assert_eq!(t.stats.zswap_slots(), z0 - zs);
     assert_eq!(t.stats.phys_slots(), p0 - ps);
     assert_eq!(t.stats.lost_slots(), 0);
     assert_eq!(t.stats.erases(), e0 + want.len() as u64);
     // Both leaves emptied and retired; the range's NONE words cost nothing.
-    assert_eq!(t.stats.leaves.load(Relaxed), 1, "only slot 1535's leaf is left");
+    assert_eq!(
+        t.stats.leaves.load(Relaxed),
+        1,
+        "only slot 1535's leaf is left"
+    );
     assert_eq!(t.stats.leaves_retired.load(Relaxed), 2);
     // A second pass finds nothing; a range running off the table's end stops there.
     t.erase_range(498, 36, RCU, |_, _| panic!("erased twice"));
