@@ -142,10 +142,7 @@ impl PhysStats {
             self.free_mismatch.fetch_add(1, Relaxed);
             return;
         }
-        self.freed.fetch_add(1, Relaxed);
-        if let Some(c) = self.in_use.get(usize::from(p.ty)) {
-            c.fetch_sub(1, Relaxed);
-        }
+        self.released_many(p.ty, 1);
     }
 
     /// `n` slots of swap type `ty` were handed back to the kernel, which frees them: what

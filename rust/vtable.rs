@@ -424,28 +424,12 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         }
     }
 
-    /// Removes the word of `slot` and returns it. Never sleeps or allocates with sleeping flags.
-    ///
-    /// Runs inside the RCU read-side critical section `_rcu` proves.
-    pub(crate) fn erase(&self, slot: u64, _rcu: &impl ReadSide) -> Word {
-        let Some((cluster, i)) = self.split(slot) else {
-            return Word::NONE;
-        };
-        let Some(leaf) = NonNull::new(cluster.leaf.load(Acquire)) else {
-            return Word::NONE;
-        };
-        // SAFETY: The leaf is published and we are a reader (see above).
-        let old = unsafe { (*leaf.as_ptr()).words[i].swap(0, AcqRel) };
-        if old == 0 {
-            return Word::NONE;
-        }
-        let hot = self.stats.hot();
-        Self::count_change(hot, old, 0);
-        hot.erases.fetch_add(1, Relaxed);
-        if cluster.used.fetch_sub(1, AcqRel) == 1 {
-            self.try_retire(cluster, leaf);
-        }
-        Self::checked(old)
+    /// Removes the word of `slot` and returns it: [`Table::erase_range`] of one slot. Never
+    /// sleeps or allocates. Runs inside the RCU read-side critical section `rcu` proves.
+    pub(crate) fn erase(&self, slot: u64, rcu: &impl ReadSide) -> Word {
+        let mut old = Word::NONE;
+        self.erase_range(slot, 1, rcu, |_, word| old = word);
+        old
     }
 
     /// Removes the words of the `nr` slots from `first` on, and calls `f(i, word)` for each word

@@ -141,7 +141,6 @@ perf_report() {
 		perf report -i "/tmp/vswap-perf-$PERF_NAME.data" --stdio --no-children -g none -x \
 			--parent "$PERF_PARENT" --sort parent,sym --percent-limit 0.1 2>&1
 	} >"$OUT/perf-$PERF_NAME.txt"
-	# The data stays only when there is no report to show.
 	rm -f "/tmp/vswap-perf-$PERF_NAME.data"
 	log "profile: $OUT/perf-$PERF_NAME.txt"
 }
