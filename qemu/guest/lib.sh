@@ -46,6 +46,7 @@ check() {
 
 expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
 expect_ge() { [ "$2" -ge "$3" ] || fail "$1: got $2, want >= $3"; }
+expect_lt() { [ "$2" -lt "$3" ] || fail "$1: got $2, want < $3"; }
 
 setup_guest() {
 	mountpoint -q $DBG || mount -t debugfs none $DBG
