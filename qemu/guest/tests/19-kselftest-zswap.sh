@@ -10,7 +10,10 @@
 # holding a full page of zswap pool memory for it (see design.rst). Measured
 # here on both: 16 MiB of random data paged out; stock must keep it in the
 # zswap pool at full size, vswap must keep none of it there and write it to
-# the disk.
+# the disk. (test_zswap_incompressible itself may pass on vswap: under THP
+# "always" its buffer is in PMD folios, and zswap keeps the incompressible
+# pages of a large folio as is on vswap too. The verifier's base pages
+# above are what this test measures.)
 #
 # Left out, on both sides: test_no_kmem_bypass. It lowers min_free_kbytes to
 # push the whole guest to its low watermark, where kmemleak cannot allocate
