@@ -39,12 +39,7 @@ use core::{
     },
 };
 use kernel::{
-    alloc::flags::{
-        __GFP_NOWARN,
-        __GFP_ZERO,
-        GFP_ATOMIC,
-        GFP_KERNEL, //
-    },
+    alloc::flags::GFP_KERNEL,
     bindings,
     block::mq::{
         gen_disk::GenDisk,
@@ -53,8 +48,7 @@ use kernel::{
     },
     error::to_result,
     prelude::*,
-    sync::Arc,
-    types::Opaque, //
+    sync::Arc, //
 };
 
 // `struct request` contains zero-sized C members that bindgen renders as empty structs; only a
@@ -223,69 +217,43 @@ pub(crate) fn disk_changed<T: Operations>(disk: &GenDisk<T>) {
 pub(crate) type KTable =
     crate::vtable::Table<KVVec<crate::vtable::Cluster>, KernelLeaves, Arc<crate::vtable::Stats>>;
 
-/// Vtable leaves from the slab; retired leaves are freed after an RCU grace period.
+/// Vtable leaves: pages from the page allocator (`c/vswap_leaf.c`); a retired leaf is freed
+/// after an RCU grace period through its page's own `rcu_head`, so retiring allocates nothing.
 pub(crate) struct KernelLeaves;
 
-/// What frees a retired leaf once no reader can see it.
-#[repr(C)]
-pub(crate) struct RetireTicket {
-    /// First, so that the RCU callback can find the ticket from it.
-    head: Opaque<bindings::callback_head>,
-    leaf: *mut Leaf,
+unsafe extern "C" {
+    /// A zeroed page for a leaf, or null. May sleep.
+    fn vswap_leaf_alloc() -> *mut c_void;
+    /// Frees a leaf now.
+    fn vswap_leaf_free(leaf: *mut c_void);
+    /// Frees a leaf after an RCU grace period; any context, allocates nothing.
+    fn vswap_leaf_retire(leaf: *mut c_void);
 }
 
-impl Leaves for KernelLeaves {
-    type Retire = KBox<RetireTicket>;
+// A leaf is exactly the page `vswap_leaf_alloc` hands out.
+const _: () = assert!(core::mem::size_of::<Leaf>() == 4096 && bindings::PAGE_SIZE == 4096);
 
+impl Leaves for KernelLeaves {
     fn alloc(&self) -> Option<NonNull<Leaf>> {
-        let leaf = KBox::<Leaf>::new_uninit(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN).ok()?;
-        // SAFETY: The memory is zeroed, and an all-zero `Leaf` (atomic words) is valid: all NONE.
-        let leaf = unsafe { leaf.assume_init() };
-        NonNull::new(KBox::into_raw(leaf))
+        // SAFETY: `vswap_leaf_alloc` has no preconditions; we are in process context (a store).
+        let page = unsafe { vswap_leaf_alloc() };
+        // INVARIANT: The page is zeroed, page-aligned and one `Leaf` long (the assertion above),
+        // and an all-zero `Leaf` (atomic words) is valid: all NONE.
+        NonNull::new(page.cast::<Leaf>())
     }
 
     unsafe fn free_now(&self, leaf: NonNull<Leaf>) {
-        // SAFETY: By the safety requirements, `leaf` came from `alloc` (`KBox::into_raw`) and no
-        // reader can reach it.
-        drop(unsafe { KBox::from_raw(leaf.as_ptr()) });
+        // SAFETY: By the safety requirements, `leaf` came from `alloc` (`vswap_leaf_alloc`) and
+        // no reader can reach it.
+        unsafe { vswap_leaf_free(leaf.as_ptr().cast()) };
     }
 
-    fn retire_prepare(&self) -> Option<KBox<RetireTicket>> {
-        KBox::new(
-            RetireTicket {
-                head: Opaque::uninit(),
-                leaf: ptr::null_mut(),
-            },
-            GFP_ATOMIC | __GFP_NOWARN,
-        )
-        .ok()
+    unsafe fn retire(&self, leaf: NonNull<Leaf>) {
+        // SAFETY: By the safety requirements the leaf came from `alloc` and is unpublished, so
+        // readers that can still see it are all in read-side critical sections that began
+        // before this call; `vswap_leaf_retire` frees it after they end.
+        unsafe { vswap_leaf_retire(leaf.as_ptr().cast()) };
     }
-
-    unsafe fn retire(&self, mut ticket: KBox<RetireTicket>, leaf: NonNull<Leaf>) {
-        ticket.leaf = leaf.as_ptr();
-        let ticket = KBox::into_raw(ticket);
-        // SAFETY: `head` is the first field of the leaked ticket and stays valid until the
-        // callback frees it; by the safety requirements the leaf is unpublished, so readers that
-        // can still see it are all in read-side critical sections that began before this call.
-        unsafe {
-            bindings::call_rcu(
-                Opaque::cast_into(&raw const (*ticket).head),
-                Some(free_retired),
-            )
-        };
-    }
-}
-
-/// Frees a retired leaf and its ticket after a grace period.
-///
-/// # Safety
-///
-/// `head` is the `head` of a ticket leaked by [`KernelLeaves::retire`].
-unsafe extern "C" fn free_retired(head: *mut bindings::callback_head) {
-    // SAFETY: `head` is the first field of a `#[repr(C)]` ticket from `KBox::into_raw`.
-    let ticket = unsafe { KBox::from_raw(head.cast::<RetireTicket>()) };
-    // SAFETY: The leaf came from `KernelLeaves::alloc` and the grace period is over.
-    drop(unsafe { KBox::from_raw(ticket.leaf) });
 }
 
 /// The CPU the caller runs on, for sharded counters: it may move to another CPU at once, which

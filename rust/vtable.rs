@@ -93,9 +93,6 @@ impl Cluster {
 
 /// How leaves are allocated and freed: the kernel and the host tests differ here only.
 pub(crate) trait Leaves {
-    /// What [`Leaves::retire`] needs, obtained before a leaf is unpublished.
-    type Retire;
-
     /// Allocates a zeroed (all NONE) leaf. May sleep.
     fn alloc(&self) -> Option<NonNull<Leaf>>;
 
@@ -106,15 +103,14 @@ pub(crate) trait Leaves {
     /// `leaf` came from [`Leaves::alloc`] and was never published, or every reader is gone.
     unsafe fn free_now(&self, leaf: NonNull<Leaf>);
 
-    /// Prepares to retire a leaf, without sleeping. `None` keeps the leaf for now.
-    fn retire_prepare(&self) -> Option<Self::Retire>;
-
-    /// Frees an unpublished leaf once every reader that may still see it is gone. Must not sleep.
+    /// Frees an unpublished leaf once every reader that may still see it is gone. It runs where
+    /// an erase runs, under the swap cluster lock of the slot, so it must neither sleep nor
+    /// allocate, and it cannot fail: whatever it needs comes with the leaf.
     ///
     /// # Safety
     ///
     /// `leaf` came from [`Leaves::alloc`] and is no longer reachable from the directory.
-    unsafe fn retire(&self, retire: Self::Retire, leaf: NonNull<Leaf>);
+    unsafe fn retire(&self, leaf: NonNull<Leaf>);
 }
 
 /// How many ways the counters that every load, store and erase updates are split: an update
@@ -527,16 +523,12 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
 
     /// Retires `leaf` if it is still the (empty) leaf of `cluster`.
     fn try_retire(&self, cluster: &Cluster, leaf: NonNull<Leaf>) {
-        let Some(retire) = self.leaves.retire_prepare() else {
-            // Kept: the next erase that empties it, or teardown, frees it.
-            return;
-        };
         if cluster
             .used
             .compare_exchange(0, DEAD, AcqRel, Relaxed)
             .is_err()
         {
-            return; // A store took a reference: the leaf lives on. `retire` is dropped.
+            return; // A store took a reference: the leaf lives on.
         }
         let unpublished = cluster
             .leaf
@@ -549,7 +541,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         self.stats.leaves.fetch_sub(1, Relaxed);
         self.stats.leaves_retired.fetch_add(1, Relaxed);
         // SAFETY: The leaf came from `alloc` and is no longer reachable from the directory.
-        unsafe { self.leaves.retire(retire, leaf) };
+        unsafe { self.leaves.retire(leaf) };
     }
 
     /// Frees every leaf and stops counting the directory. Call it when no other operation can run

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # weight: 120
-# may-skip: it needs fault injection (failslab, fail_page_alloc), which only the kasan kernel of make test-kasan has
+# may-skip: it needs fault injection (failslab, fail_page_alloc), which the debug and kasan kernels have (qemu/debug.config, qemu/kasan.config)
 # Allocations fail at random while data is verified. failslab and
 # fail_page_alloc fail 1 in 5 of the allocations made on behalf of the
 # verifier (make-it-fail) whose call chain passes through one target:

@@ -32,6 +32,7 @@ struct Args {
     label: String,
     after_swapout: Option<String>,
     exit_after_swapout: bool,
+    free_first: usize,
     fork: bool,
     kind: sys::Kind,
     sigbus_retries: Option<usize>,
@@ -41,6 +42,7 @@ const USAGE: &str =
     "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed|bench]
                     [--passes P] [--pageout] [--reclaim] [--min-swapped-pct PCT]
                     [--label NAME] [--exec-after-swapout CMD] [--exit-after-swapout]
+                    [--free-first MIB]
                     [--fork] [--thp | --shmem] [--sigbus-retries N]
                     [--corrupt-after-swapin] [--selftest-stale]
 
@@ -56,6 +58,9 @@ const USAGE: &str =
   --exec-after-swapout CMD  run `sh -c CMD` once the pages are out, before reading them
                           back (the first pass); its failure fails the run
   --exit-after-swapout    exit once the pages are out, without reading them back
+  --free-first MIB        right before the first pass forces its pages out, map MIB of
+                          compressible memory, force it out (--pageout) and unmap it: a
+                          large free just before the pages are stored
   --fork                  after swap-out, fork: the child verifies the shared pages,
                           rewrites every other page (COW) and checks both; then the
                           parent verifies its own copy
@@ -89,6 +94,7 @@ fn parse_args() -> Result<Args, String> {
         label: String::from("verify"),
         after_swapout: None,
         exit_after_swapout: false,
+        free_first: 0,
         fork: false,
         kind: sys::Kind::Anon,
         sigbus_retries: None,
@@ -109,6 +115,7 @@ fn parse_args() -> Result<Args, String> {
             "--selftest-stale" => a.selftest_stale = true,
             "--exec-after-swapout" => a.after_swapout = Some(value("--exec-after-swapout")?),
             "--exit-after-swapout" => a.exit_after_swapout = true,
+            "--free-first" => a.free_first = num(&value("--free-first")?)?,
             "--fork" => a.fork = true,
             "--thp" => a.kind = sys::Kind::Thp,
             "--shmem" => a.kind = sys::Kind::Shmem,
@@ -209,6 +216,14 @@ fn run(a: &Args) -> Result<bool, String> {
                 a.pattern.fill(seed, idx as u64, page);
             }
             write_s += t.elapsed().as_secs_f64();
+        }
+        if pass == 1 && a.free_first > 0 {
+            let mut first = sys::Mapping::new(a.free_first << 20, sys::Kind::Anon)?;
+            for (idx, page) in first.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
+                Pattern::Compressible.fill(!a.seed, idx as u64, page);
+            }
+            first.pageout()?;
+            // Dropping it unmaps it: its swap slots are freed here.
         }
         let t = Instant::now();
         if a.pageout {
