@@ -13,10 +13,13 @@
 # zswap refuses stays resident, counted in the module's
 # zswap_rejected_resident): 200 MiB are forced out into zswap and unmapped,
 # and right after, 4 MiB more are forced out, while the work items are
-# still releasing what the unmap queued. memory.zswap.max is set two pages
-# above what the 200 MiB take (measured first, same data): they fit, and the
-# 4 MiB fit only once the freed entries are released. No page may be
-# refused; before, those stored before the work items were done were.
+# still to release what the unmap queued: from the unmap until the 4 MiB
+# are out, the verifier runs SCHED_FIFO with a SCHED_FIFO spinner on the
+# other CPU (--free-first-starve), so that no ordinary work item runs
+# meanwhile unless the store itself waits for one. memory.zswap.max is set
+# two pages above what the 200 MiB take (measured first, same data): they
+# fit, and the 4 MiB fit only once the freed entries are released. No page
+# may be refused; before, 901 of the 1024 were.
 #
 # Control, in this test: with memory.zswap.max 64K, most pages of a third
 # run are refused: releasing what is queued does not lift the limit itself.
@@ -43,7 +46,7 @@ log "200 MiB take $charge bytes in zswap; memory.zswap.max $limit"
 z0=$(awk '$1 == "zswpout" { print $2 }' "$cg/memory.stat")
 r0=$(vswap_stat zswap_rejected_resident)
 verify_in_memcg "$cg" --label after-free --mib 4 --pattern compressible --seed 341 \
-	--pageout --free-first 200 ||
+	--pageout --free-first 200 --free-first-starve ||
 	fail "verifier (after-free): $VERIFY_OUT"
 expect_eq "after-free: mismatches" "$(field mismatched_pages)" 0
 stored=$(( $(awk '$1 == "zswpout" { print $2 }' "$cg/memory.stat") - z0 ))

@@ -33,6 +33,7 @@ struct Args {
     after_swapout: Option<String>,
     exit_after_swapout: bool,
     free_first: usize,
+    free_first_starve: bool,
     fork: bool,
     kind: sys::Kind,
     sigbus_retries: Option<usize>,
@@ -42,7 +43,7 @@ const USAGE: &str =
     "usage: vswap-verify [--mib N] [--seed S] [--pattern compressible|random|zero|mixed|bench]
                     [--passes P] [--pageout] [--reclaim] [--min-swapped-pct PCT]
                     [--label NAME] [--exec-after-swapout CMD] [--exit-after-swapout]
-                    [--free-first MIB]
+                    [--free-first MIB [--free-first-starve]]
                     [--fork] [--thp | --shmem] [--sigbus-retries N]
                     [--corrupt-after-swapin] [--selftest-stale]
 
@@ -61,6 +62,9 @@ const USAGE: &str =
   --free-first MIB        right before the first pass forces its pages out, map MIB of
                           compressible memory, force it out (--pageout) and unmap it: a
                           large free just before the pages are stored
+  --free-first-starve     from that unmap until the pages are out, run as SCHED_FIFO with
+                          a SCHED_FIFO spinner on every other CPU: the kernel's ordinary
+                          work items (the deferred release of what was freed) wait
   --fork                  after swap-out, fork: the child verifies the shared pages,
                           rewrites every other page (COW) and checks both; then the
                           parent verifies its own copy
@@ -95,6 +99,7 @@ fn parse_args() -> Result<Args, String> {
         after_swapout: None,
         exit_after_swapout: false,
         free_first: 0,
+        free_first_starve: false,
         fork: false,
         kind: sys::Kind::Anon,
         sigbus_retries: None,
@@ -116,6 +121,7 @@ fn parse_args() -> Result<Args, String> {
             "--exec-after-swapout" => a.after_swapout = Some(value("--exec-after-swapout")?),
             "--exit-after-swapout" => a.exit_after_swapout = true,
             "--free-first" => a.free_first = num(&value("--free-first")?)?,
+            "--free-first-starve" => a.free_first_starve = true,
             "--fork" => a.fork = true,
             "--thp" => a.kind = sys::Kind::Thp,
             "--shmem" => a.kind = sys::Kind::Shmem,
@@ -217,18 +223,23 @@ fn run(a: &Args) -> Result<bool, String> {
             }
             write_s += t.elapsed().as_secs_f64();
         }
+        let mut starve = None;
         if pass == 1 && a.free_first > 0 {
             let mut first = sys::Mapping::new(a.free_first << 20, sys::Kind::Anon)?;
             for (idx, page) in first.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
                 Pattern::Compressible.fill(!a.seed, idx as u64, page);
             }
             first.pageout()?;
+            if a.free_first_starve {
+                starve = Some(sys::Starve::start()?);
+            }
             // Dropping it unmaps it: its swap slots are freed here.
         }
         let t = Instant::now();
         if a.pageout {
             map.pageout()?;
         }
+        drop(starve);
         if a.reclaim {
             // The kernel may reclaim less than asked (EAGAIN); what went out is measured below.
             let _ = sys::memcg_reclaim(len);

@@ -325,3 +325,93 @@ pub mod sigbus {
         LAST_PAGE.store(usize::MAX, Relaxed);
     }
 }
+
+/// While it lives, the calling thread runs as SCHED_FIFO on the CPU it is on, and every other
+/// CPU runs a SCHED_FIFO spinner: no ordinary (SCHED_OTHER) task or work item runs meanwhile,
+/// unless the calling thread sleeps. For tests that must act before the kernel's deferred
+/// work does (`--free-first-starve`).
+pub struct Starve {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    spinners: Vec<std::thread::JoinHandle<()>>,
+}
+
+fn pin_fifo(cpu: Option<usize>, prio: i32) -> Result<(), String> {
+    // SAFETY: A zeroed cpu_set_t is a valid empty set; CPU_SET and the syscalls only read and
+    // write the sets and parameters passed, for the calling thread (pid 0).
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        match cpu {
+            Some(c) => libc::CPU_SET(c, &mut set),
+            None => {
+                for c in 0..libc::CPU_SETSIZE as usize {
+                    libc::CPU_SET(c, &mut set);
+                }
+            }
+        }
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(format!(
+                "sched_setaffinity: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        let param = libc::sched_param {
+            sched_priority: prio,
+        };
+        let policy = if prio > 0 {
+            libc::SCHED_FIFO
+        } else {
+            libc::SCHED_OTHER
+        };
+        if libc::sched_setscheduler(0, policy, &param) != 0 {
+            return Err(format!(
+                "sched_setscheduler: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Starve {
+    pub fn start() -> Result<Starve, String> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+        use std::sync::Arc;
+        // SAFETY: sched_getcpu and sysconf have no preconditions.
+        let (me, ncpu) = unsafe {
+            (
+                libc::sched_getcpu(),
+                libc::sysconf(libc::_SC_NPROCESSORS_ONLN),
+            )
+        };
+        let me = usize::try_from(me).map_err(|_| "sched_getcpu failed".to_string())?;
+        let ncpu = usize::try_from(ncpu).map_err(|_| "sysconf failed".to_string())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let started = Arc::new(AtomicUsize::new(0));
+        let mut spinners = Vec::new();
+        for cpu in (0..ncpu).filter(|&c| c != me) {
+            let (stop, started) = (stop.clone(), started.clone());
+            spinners.push(std::thread::spawn(move || {
+                let ok = pin_fifo(Some(cpu), 10).is_ok();
+                started.fetch_add(1, SeqCst);
+                while ok && !stop.load(SeqCst) {
+                    std::hint::spin_loop();
+                }
+            }));
+        }
+        while started.load(SeqCst) < spinners.len() {
+            std::thread::yield_now();
+        }
+        pin_fifo(Some(me), 10)?;
+        Ok(Starve { stop, spinners })
+    }
+}
+
+impl Drop for Starve {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for t in self.spinners.drain(..) {
+            let _ = t.join();
+        }
+        let _ = pin_fifo(None, 0);
+    }
+}
