@@ -237,7 +237,7 @@ impl Leaves for KernelLeaves {
     fn alloc(&self) -> Option<NonNull<Leaf>> {
         // SAFETY: `vswap_leaf_alloc` has no preconditions; we are in process context (a store).
         let page = unsafe { vswap_leaf_alloc() };
-        // INVARIANT: The page is zeroed, page-aligned and one `Leaf` long (the assertion above),
+        // The page is zeroed, page-aligned and one `Leaf` long (the assertion above),
         // and an all-zero `Leaf` (atomic words) is valid: all NONE.
         NonNull::new(page.cast::<Leaf>())
     }

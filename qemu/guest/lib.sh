@@ -283,3 +283,35 @@ show_vswap_stats() {
 
 # zswap_stored: pages zswap holds now.
 zswap_stored() { cat $DBG/zswap/stored_pages; }
+
+# sym_range_of NAME...: the start and end of the first kernel text symbol
+# NAME in /proc/kallsyms. A static function may be inlined into its caller in
+# one configuration and not in another (zswap_writeback_entry() is, into
+# shrink_memcg_cb(), in the kasan kernel); the caller's range covers it then.
+sym_range_of() {
+	local n r
+	for n in "$@"; do
+		r=$(sort /proc/kallsyms | awk -v n="$n" '
+			f { printf "0x%s\n", $1; exit }
+			$3 == n && ($2 == "T" || $2 == "t") { printf "0x%s ", $1; f = 1 }')
+		[ -n "$r" ] && { echo "$r"; return 0; }
+	done
+	fail "none of $* in /proc/kallsyms"
+}
+
+# fault_filter DIR START END IGNORE-GFP-WAIT: point fault attribute DIR
+# (failslab, fail_page_alloc) at allocations whose stack passes through
+# [START, END), made by tasks with make-it-fail, 100000 times at most; its
+# probability stays 0 until the caller sets it.
+fault_filter() {
+	put 0 "$1/probability"
+	put 0 "$1/verbose"
+	put Y "$1/task-filter"
+	put "$2" "$1/require-start"
+	put "$3" "$1/require-end"
+	put 32 "$1/stacktrace-depth"
+	put 1 "$1/interval"
+	put 100000 "$1/times"
+	put 0 "$1/space"
+	put "$4" "$1/ignore-gfp-wait"
+}

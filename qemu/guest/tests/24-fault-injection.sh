@@ -23,40 +23,11 @@ vswap_on
 phys_on $SWAPDEV
 zswap_on lz4
 
-# sym_range NAME: the start and end of kernel text symbol NAME.
-sym_range() {
-	sort /proc/kallsyms | awk -v n="$1" '
-		f { printf "0x%s\n", $1; exit }
-		$3 == n && ($2 == "T" || $2 == "t") { printf "0x%s ", $1; f = 1 }'
-}
-# sym_range_of NAME...: the range of the first NAME in the kernel's symbols.
-# A static function may be inlined into its caller in one configuration and
-# not in another (zswap_writeback_entry() is, into shrink_memcg_cb(), in
-# the kasan kernel); the caller's range covers it then.
-sym_range_of() {
-	local n r
-	for n in "$@"; do
-		r=$(sym_range "$n")
-		[ -n "$r" ] && { echo "$r"; return 0; }
-	done
-	fail "none of $* in /proc/kallsyms"
-}
 # inject START END: fail 20% of the filtered allocations in [START, END).
 inject() {
 	local f
 	# The filters first, the probability last: nothing else may fail.
-	for f in $FS $FP; do
-		put 0 $f/probability
-		put 0 $f/verbose
-		put Y $f/task-filter
-		put "$1" $f/require-start
-		put "$2" $f/require-end
-		put 32 $f/stacktrace-depth
-		put 1 $f/interval
-		put 100000 $f/times
-		put 0 $f/space
-		put N $f/ignore-gfp-wait
-	done
+	for f in $FS $FP; do fault_filter $f "$1" "$2" N; done
 	put N $FP/ignore-gfp-highmem
 	put 20 $FS/probability
 	put 20 $FP/probability

@@ -27,19 +27,7 @@ FP=$DBG/fail_page_alloc
 [ -d $FP ] || fail "no fail_page_alloc in this kernel (qemu/debug.config enables it)"
 [ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs to migrate between, has $(nproc)"
 
-# sym_range NAME...: the text range of the first NAME found in /proc/kallsyms
-# (a static function may be inlined into its caller in one configuration).
-sym_range() {
-	local n r
-	for n in "$@"; do
-		r=$(sort /proc/kallsyms | awk -v n="$n" '
-			f { printf "0x%s\n", $1; exit }
-			$3 == n && ($2 == "T" || $2 == "t") { printf "0x%s ", $1; f = 1 }')
-		[ -n "$r" ] && { echo "$r"; return 0; }
-	done
-	fail "none of $* in /proc/kallsyms"
-}
-read -r start end <<<"$(sym_range swap_cluster_alloc_table swap_cluster_populate isolate_lock_cluster)"
+read -r start end <<<"$(sym_range_of swap_cluster_alloc_table swap_cluster_populate isolate_lock_cluster)"
 [[ $start == 0x* && $end == 0x* ]] || fail "no code range for the swap table allocation"
 
 vswap_on
@@ -48,16 +36,7 @@ zswap_off
 
 # Fail atomic page allocations made under swap_cluster_alloc_table() by
 # tasks with make-it-fail; sleeping ones (the fallback) go through.
-put 0 $FP/probability
-put 0 $FP/verbose
-put Y $FP/task-filter
-put "$start" $FP/require-start
-put "$end" $FP/require-end
-put 32 $FP/stacktrace-depth
-put 1 $FP/interval
-put 100000 $FP/times
-put 0 $FP/space
-put Y $FP/ignore-gfp-wait
+fault_filter $FP "$start" "$end" Y
 put N $FP/ignore-gfp-highmem
 put 0 $FP/min-order
 put 100 $FP/probability
