@@ -356,6 +356,23 @@ impl Backend {
         true
     }
 
+    /// Swapoff of `from`'s device copied slot `offset`'s data to `to` (allocated for this slot,
+    /// written): maps the slot to `to` and frees `from`. False, and nothing changes, if the
+    /// slot does not map `from`; the caller then frees `to`. Called with the slot's swap cache
+    /// folio locked, which keeps the word. Never sleeps.
+    pub(crate) fn move_phys(&self, t: &KTable, offset: u64, from: PhysSlot, to: PhysSlot) -> bool {
+        let (Ok(old), Ok(new)) = (Word::encode(Slot::Phys(from)), Word::encode(Slot::Phys(to)))
+        else {
+            return false;
+        };
+        if !t.replace(offset, old, new, &rcu::read_lock()) {
+            return false;
+        }
+        self.phys.relocated(to);
+        self.free_phys(from, offset);
+        true
+    }
+
     /// zswap rejected a folio and it stays resident.
     pub(crate) fn writeout_rejected(&self) {
         self.rejected_resident.fetch_add(1, Relaxed);

@@ -357,6 +357,7 @@ impl Registration {
                 lookup_phys: Some(lookup_phys),
                 peek_phys: Some(peek_phys),
                 release_phys: Some(release_phys),
+                move_phys: Some(move_phys),
                 free_range: Some(free_range),
             },
             GFP_KERNEL,
@@ -610,6 +611,30 @@ unsafe extern "C" fn release_phys(
     match phys_slot(phys) {
         Some(p) => backend.release_phys(t, offset as u64, p, lost),
         None => false,
+    }
+}
+
+/// `ops->move_phys`: swapoff of a physical device copied a slot's data to another one.
+///
+/// # Safety
+///
+/// Called only by the swap core, with the private pointer given to `vswap_backend_register`,
+/// in the context `include/linux/vswap_backend.h` documents for this operation.
+unsafe extern "C" fn move_phys(
+    data: *mut c_void,
+    offset: c_ulong,
+    from: bindings::swp_entry_t,
+    to: bindings::swp_entry_t,
+) -> bool {
+    // SAFETY: A hook, called with the registered private pointer between attach and detach.
+    let backend = unsafe { backend(data) };
+    // SAFETY: As above.
+    let Some(t) = (unsafe { backend.table.get() }) else {
+        return false;
+    };
+    match (phys_slot(from), phys_slot(to)) {
+        (Some(from), Some(to)) => backend.move_phys(t, offset as u64, from, to),
+        _ => false,
     }
 }
 

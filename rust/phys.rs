@@ -19,6 +19,8 @@
 //! | `release_phys(p)` (swapoff)| refused          | refused              | free p if it is p; the   |
 //! |                            |                  |                      | word becomes NONE, or    |
 //! |                            |                  |                      | LOST if the read failed  |
+//! | `move_phys(p, p')`(swapoff)| refused          | refused              | if it is p: PHYS(p'),    |
+//! |                            |                  |                      | free p (p' holds a copy) |
 //!
 //! [`PhysStats`] counts physical slots per swap type and what happened to them. This file is
 //! plain `core` Rust, compiled into the module and into the host test crate under `rust/host/`.
@@ -89,6 +91,9 @@ pub(crate) struct PhysStats {
     pub(crate) swapoff_moved: AtomicU64,
     /// Slots whose data that swapoff could not read (an I/O error): now LOST.
     pub(crate) swapoff_lost: AtomicU64,
+    /// Slots whose data swapoff moved to a physical slot on another device, without bringing
+    /// it into memory (its owner's memcg had no room for it).
+    pub(crate) swapoff_relocated: AtomicU64,
 }
 
 impl PhysStats {
@@ -107,6 +112,7 @@ impl PhysStats {
             free_mismatch: AtomicU64::new(0),
             swapoff_moved: AtomicU64::new(0),
             swapoff_lost: AtomicU64::new(0),
+            swapoff_relocated: AtomicU64::new(0),
         }
     }
 
@@ -120,6 +126,16 @@ impl PhysStats {
             Slot::Zswap(_) => self.writebacks.fetch_add(1, Relaxed),
             _ => self.fallbacks.fetch_add(1, Relaxed),
         };
+    }
+
+    /// Swapoff moved a slot's data to `to`, which the kernel allocated for it on another device
+    /// (the slot it left is counted by [`PhysStats::released`]).
+    pub(crate) fn relocated(&self, to: PhysSlot) {
+        self.alloc_ok.fetch_add(1, Relaxed);
+        self.swapoff_relocated.fetch_add(1, Relaxed);
+        if let Some(c) = self.in_use.get(usize::from(to.ty)) {
+            c.fetch_add(1, Relaxed);
+        }
     }
 
     /// No physical slot could be allocated for a slot whose word was `old`.

@@ -64,6 +64,8 @@ pub(crate) struct Snapshot {
     pub(crate) phys_swapoff_moved: u64,
     /// Slots lost by a physical device's swapoff (read errors).
     pub(crate) phys_swapoff_lost: u64,
+    /// Slots moved by a physical device's swapoff to another device, not into memory.
+    pub(crate) phys_swapoff_relocated: u64,
 }
 
 /// One sysfs statistics file.
@@ -99,7 +101,7 @@ pub(crate) const IO_STAT_FIELDS: [&str; 7] = [
 ];
 
 /// The fields of `phys_stat`, in order.
-pub(crate) const PHYS_STAT_FIELDS: [&str; 11] = [
+pub(crate) const PHYS_STAT_FIELDS: [&str; 12] = [
     "in_use",
     "alloc_ok",
     "alloc_failed",
@@ -111,6 +113,7 @@ pub(crate) const PHYS_STAT_FIELDS: [&str; 11] = [
     "freed",
     "swapoff_moved",
     "swapoff_lost",
+    "swapoff_relocated",
 ];
 
 impl File {
@@ -177,6 +180,7 @@ impl File {
                     s.phys_freed,
                     s.phys_swapoff_moved,
                     s.phys_swapoff_lost,
+                    s.phys_swapoff_relocated,
                 ],
             ),
         }

@@ -114,6 +114,7 @@ impl Stats {
             phys_freed: p.freed.load(Relaxed),
             phys_swapoff_moved: p.swapoff_moved.load(Relaxed),
             phys_swapoff_lost: p.swapoff_lost.load(Relaxed),
+            phys_swapoff_relocated: p.swapoff_relocated.load(Relaxed),
         }
     }
 }
@@ -133,7 +134,7 @@ impl State {
         let io = &self.stats.io;
         let n = self.stats.snapshot();
         let p = &b.phys;
-        let lines: [(&str, u64); 33] = [
+        let lines: [(&str, u64); 34] = [
             ("attached", n.attached),
             ("nr_slots", n.nr_slots),
             (
@@ -171,6 +172,7 @@ impl State {
             ("phys_free_mismatch", p.free_mismatch.load(Relaxed)),
             ("phys_swapoff_moved", n.phys_swapoff_moved),
             ("phys_swapoff_lost", n.phys_swapoff_lost),
+            ("phys_swapoff_relocated", n.phys_swapoff_relocated),
         ];
         for (name, value) in lines {
             writeln!(f, "{name} {value}")?;

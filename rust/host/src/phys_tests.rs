@@ -163,6 +163,7 @@ fn new_stats_are_zero() {
         &s.freed,
         &s.free_mismatch,
         &s.swapoff_moved,
+        &s.swapoff_relocated,
     ] {
         assert_eq!(c.load(Relaxed), 0);
     }
@@ -195,4 +196,20 @@ fn released_many_counts_as_released_each() {
     many.released_many(u8::MAX, 1);
     assert_eq!(many.freed.load(Relaxed), 5);
     assert_eq!(many.total_in_use(), 2);
+}
+
+#[test]
+fn relocated_moves_a_slot_between_types() {
+    let s = PhysStats::new();
+    let from = PhysSlot { ty: 1, offset: 7 };
+    let to = PhysSlot { ty: 2, offset: 9 };
+    s.allocated(from, Slot::None);
+    s.relocated(to);
+    s.released(from, true);
+    assert_eq!(s.in_use[1].load(Relaxed), 0);
+    assert_eq!(s.in_use[2].load(Relaxed), 1);
+    assert_eq!(s.total_in_use(), 1);
+    assert_eq!(s.swapoff_relocated.load(Relaxed), 1);
+    assert_eq!(s.alloc_ok.load(Relaxed), 2);
+    assert_eq!(s.freed.load(Relaxed), 1);
 }

@@ -33,6 +33,7 @@ fn numbered() -> Snapshot {
         phys_freed: 22,
         phys_swapoff_moved: 23,
         phys_swapoff_lost: 24,
+        phys_swapoff_relocated: 25,
     }
 }
 
@@ -55,7 +56,7 @@ fn one_value_per_field_in_order() {
     assert_eq!(values(File::Io, &s), [7, 8, 9, 10, 11, 12, 13]);
     assert_eq!(
         values(File::Phys, &s),
-        [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
+        [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]
     );
     for f in File::ALL {
         assert_eq!(values(f, &s).len(), f.fields().len(), "{}", f.name());
@@ -67,7 +68,7 @@ fn every_counter_appears_once() {
     let s = numbered();
     let mut all: Vec<u64> = File::ALL.iter().flat_map(|f| values(*f, &s)).collect();
     all.sort_unstable();
-    assert_eq!(all, (1..=24).collect::<Vec<u64>>());
+    assert_eq!(all, (1..=25).collect::<Vec<u64>>());
 }
 
 #[test]
@@ -112,6 +113,7 @@ fn largest_values_fit_a_sysfs_page() {
         phys_freed: u64::MAX,
         phys_swapoff_moved: u64::MAX,
         phys_swapoff_lost: u64::MAX,
+        phys_swapoff_relocated: u64::MAX,
     };
     for f in File::ALL {
         let mut out = String::new();

@@ -65,6 +65,9 @@ pub struct PhysStat {
     pub writebacks: u64,
     pub fallbacks: u64,
     pub swapoff_lost: u64,
+    /// Pages a swapoff moved to another device rather than into memory (0 from modules that
+    /// predate the field).
+    pub swapoff_relocated: u64,
 }
 
 /// The first `n` values of a statistics line; later fields (added by newer modules) are ignored.
@@ -102,6 +105,7 @@ pub fn parse_phys_stat(text: &str) -> Result<PhysStat, String> {
         writebacks: v[5],
         fallbacks: v[6],
         swapoff_lost: v[10],
+        swapoff_relocated: v.get(11).copied().unwrap_or(0),
     })
 }
 
@@ -259,10 +263,11 @@ pub fn render(s: &Status) -> String {
     let p = &s.phys;
     let _ = writeln!(
         o,
-        "since load: {} zswap writebacks to disk, {} pages zswap refused sent to disk, {} disk allocations failed, {} pages lost at swapoff; metadata {}",
+        "since load: {} zswap writebacks to disk, {} pages zswap refused sent to disk, {} disk allocations failed, {} pages moved to another disk and {} lost at swapoff; metadata {}",
         p.writebacks,
         p.fallbacks,
         p.alloc_failed,
+        p.swapoff_relocated,
         p.swapoff_lost,
         human(m.metadata_bytes)
     );
@@ -310,7 +315,7 @@ pub fn json(s: &Status) -> String {
         "{{\"device\": {}, \"loaded\": {}, \"swapped_on\": {}, \"size_bytes\": {}, \"used_bytes\": {}, \
          \"priority\": {}, \"zswap_bytes\": {}, \"disk_bytes\": {}, \"lost_bytes\": {}, \
          \"metadata_bytes\": {}, \"phys\": {{\"in_use\": {}, \"writebacks\": {}, \"fallbacks\": {}, \
-         \"alloc_failed\": {}, \"swapoff_lost\": {}}}, \"zswap\": {{\"present\": {}, \"enabled\": {}, \
+         \"alloc_failed\": {}, \"swapoff_lost\": {}, \"swapoff_relocated\": {}}}, \"zswap\": {{\"present\": {}, \"enabled\": {}, \
          \"compressor\": {}, \"stored_bytes\": {}, \"compressed_bytes\": {}}}, \"backing\": [{}]}}\n",
         js(VSWAP_DEV),
         s.loaded,
@@ -329,6 +334,7 @@ pub fn json(s: &Status) -> String {
         p.fallbacks,
         p.alloc_failed,
         p.swapoff_lost,
+        p.swapoff_relocated,
         z.present,
         z.enabled,
         js(&z.compressor),

@@ -27,13 +27,14 @@ fn reads_the_fields_the_module_writes() {
     );
     let p = &stat::PHYS_STAT_FIELDS;
     assert_eq!(
-        [p[0], p[2], p[5], p[6], p[10]],
+        [p[0], p[2], p[5], p[6], p[10], p[11]],
         [
             "in_use",
             "alloc_failed",
             "writebacks",
             "fallbacks",
-            "swapoff_lost"
+            "swapoff_lost",
+            "swapoff_relocated"
         ]
     );
     // A line the module writes parses back to the same numbers.
@@ -49,6 +50,7 @@ fn reads_the_fields_the_module_writes() {
         phys_writebacks: 8,
         phys_fallbacks: 9,
         phys_swapoff_lost: 10,
+        phys_swapoff_relocated: 11,
         ..Default::default()
     };
     let mut mm = String::new();
@@ -74,9 +76,10 @@ fn reads_the_fields_the_module_writes() {
             p.alloc_failed,
             p.writebacks,
             p.fallbacks,
-            p.swapoff_lost
+            p.swapoff_lost,
+            p.swapoff_relocated
         ),
-        (4, 7, 8, 9, 10)
+        (4, 7, 8, 9, 10, 11)
     );
 }
 
