@@ -15,7 +15,7 @@ vswap_on
 phys_on $SWAPDEV
 zswap_on lz4
 [ -d $SYS ] || fail "no $SYS"
-for f in mm_stat:6 io_stat:7 phys_stat:11; do
+for f in mm_stat:6 io_stat:7 phys_stat:12; do
 	name=${f%:*} want=${f#*:}
 	[ -f $SYS/$name ] || fail "no $SYS/$name"
 	expect_eq "$name: lines" "$(wc -l <$SYS/$name)" 1
@@ -58,7 +58,7 @@ for name in stores loads load_misses erases zswap_rejected_resident leaf_alloc_f
 done
 i=0
 for name in in_use alloc_ok alloc_failed alloc_stale decompress_saved writebacks fallbacks \
-	    replaced_by_zswap freed swapoff_moved swapoff_lost; do
+	    replaced_by_zswap freed swapoff_moved swapoff_lost swapoff_relocated; do
 	i=$((i + 1)); expect_eq "phys_stat $name = debugfs" "$(sysfs_field phys_stat $i)" "$(vswap_stat phys_$name $D)"
 done
 unset SNAP

@@ -24,9 +24,13 @@
 #  D. an interrupted relocation: swapoff is sent SIGINT half a second in.
 #     It fails (EINTR) with $SWAPDEV still on and some pages relocated; every
 #     page reads back intact, from either device; the next swapoff succeeds.
+#  E. read errors while relocating: the pages in a broken stretch of the
+#     device are lost, exactly those, and the rest are relocated intact.
 
 MIB=48
 PAGES=$((MIB * 256))
+# The device swapped off, and extra verifier options.
+SOFF=$SWAPDEV VERIFY_EXTRA=
 ROOM=$((1 << 20))
 R=/tmp/vswap-reloc
 
@@ -60,6 +64,7 @@ run_case() {
 		echo "$(cat '"$cg"'/memory.current) $(awk "\$1 == \"pgscan\" { print \$2 }" '"$cg"'/memory.stat)" \
 			"$(awk "\$1 == \"phys_swapoff_relocated\" { print \$2 }" '"$VSWAP_STATS"')" \
 			"$(awk "\$1 == \"phys_swapoff_moved\" { print \$2 }" '"$VSWAP_STATS"')" \
+			"$(awk "\$1 == \"phys_swapoff_lost\" { print \$2 }" '"$VSWAP_STATS"')" \
 			"$(cat '"$cg"'/memory.max)" >$1
 	}
 	snap '"$R"'.before
@@ -67,19 +72,20 @@ run_case() {
 	'"$cmd"'
 	snap '"$R"'.after'
 	verify_in_memcg "$cg" --label "reloc-$name" --mib $MIB --pattern random --seed 37 \
-		--pageout --min-swapped-pct 90 --exec-after-swapout "$hook" ||
+		--pageout --min-swapped-pct 90 $VERIFY_EXTRA --exec-after-swapout "$hook" ||
 		fail "$name: verifier: $VERIFY_OUT"
 	expect_eq "$name: mismatches" "$(field mismatched_pages)" 0
 	# The pages went through vswap, not straight to $SWAPDEV: two devices of
 	# equal priority once let the second and later pages bypass it.
 	expect_ge "$name: pages vswap backed on disk before the swapoff" "$(cat $R.vphys)" $((PAGES * 90 / 100))
 	log "$name: before the swapoff: $(tail -n +2 $R.swaps | awk 'NF == 5 { printf "%s %s KiB; ", $1, $4; next } { print }')"
-	read -r cur0 scan0 rel0 mov0 max <$R.before
-	read -r cur1 scan1 rel1 mov1 _ <$R.after
-	ONDEV=$(( $(awk -v d=$SWAPDEV '$1 == d { print $4 }' $R.swaps) / 4 ))
+	read -r cur0 scan0 rel0 mov0 lost0 max <$R.before
+	read -r cur1 scan1 rel1 mov1 lost1 _ <$R.after
+	LOST=$((lost1 - lost0))
+	ONDEV=$(( $(awk -v d=$SOFF '$1 == d { print $4 }' $R.swaps) / 4 ))
 	RELOCATED=$((rel1 - rel0)) SWAPPED_IN=$((mov1 - mov0)) SCANNED=$((scan1 - scan0))
 	GROWTH=$((cur1 - cur0)) RC=$(cat $R.rc 2>/dev/null || echo none)
-	log "$name: swapoff rc $RC; $ONDEV pages on $SWAPDEV: relocated $RELOCATED, swapped in $SWAPPED_IN;" \
+	log "$name: swapoff rc $RC; $ONDEV pages on $SOFF: relocated $RELOCATED, swapped in $SWAPPED_IN;" \
 		"memcg pgscan +$SCANNED, memory.current $cur0 -> $cur1 (max $max)"
 	OOM=$(( $(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events") - $(cat $R.oom0) ))
 	expect_eq "$name: OOM kills" "$OOM" 0
@@ -140,5 +146,34 @@ expect_eq "D: $SWAPDEV still on" "$(grep -c "^$SWAPDEV " /proc/swaps)" 1
 expect_ge "D: pages relocated before the signal" "$RELOCATED" 1
 swapoff $SWAPDEV || fail "D: swapoff $SWAPDEV after the interrupted one"
 swapoff $SWAPDEV2 || fail "swapoff $SWAPDEV2"
+
+# E: read errors while relocating. $SWAPDEV through device-mapper, whose
+# 4 MiB from 8 MiB on turn into an "error" target once the pages are out.
+# The pages there are lost (phys_swapoff_lost), as stock swapoff loses
+# them, and the verifier, which survives SIGBUS like an application that
+# retries, finds exactly those; every other page reads back intact, from
+# the device it was relocated to.
+command -v dmsetup >/dev/null || fail "no dmsetup"
+SECTORS=$(blockdev --getsz $SWAPDEV)
+ERR_START=$((8 << 11)) ERR_LEN=$((4 << 11))
+dmsetup create vswap-reloc --table "0 $SECTORS linear $SWAPDEV 0" || fail "dmsetup create"
+udevadm settle 2>/dev/null
+broken="0 $ERR_START linear $SWAPDEV 0
+$ERR_START $ERR_LEN error
+$((ERR_START + ERR_LEN)) $((SECTORS - ERR_START - ERR_LEN)) linear $SWAPDEV $((ERR_START + ERR_LEN))"
+printf '%s\n' "$broken" >$R-table
+SOFF=/dev/mapper/vswap-reloc VERIFY_EXTRA="--sigbus-retries 4096"
+phys_on $SOFF
+second_on
+mark=$(dmesg_mark)
+run_case readerr "dmsetup reload vswap-reloc $R-table && dmsetup resume vswap-reloc && swapoff $SOFF; echo \$? >$R.rc"
+expect_eq "E: swapoff status" "$RC" 0
+dmesg_since "$mark" | grep -q "Read-error on swap-device" || fail "E: no 'Read-error on swap-device' in dmesg"
+expect_ge "E: pages lost to read errors" "$LOST" 1
+expect_eq "E: pages the verifier found lost" "$(field lost_pages)" "$LOST"
+expect_ge "E: pages relocated" "$RELOCATED" 1
+expect_eq "E: every page relocated, brought in or lost" $((RELOCATED + SWAPPED_IN + LOST)) "$ONDEV"
+swapoff $SWAPDEV2 || fail "swapoff $SWAPDEV2"
+dmsetup remove vswap-reloc || fail "dmsetup remove"
 show_vswap_stats
 vswap_off
