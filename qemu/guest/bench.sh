@@ -194,7 +194,15 @@ run_swapoff_load() {
 	sleep 5
 	# Seconds of two busy CPUs: a tenth of the rate keeps the data small.
 	perf_start "swapoff-load-$m-$r" try_to_unuse "$((PERF_HZ / 10 + 1))"
+	# The load's memory.current, sampled every 50 ms: its peak is recorded
+	# next to memory.max (swapoff must not push the load over its limit).
+	echo 0 >/tmp/vswap-bench-peak
+	( peak=0; while :; do c=$(cat "$lcg/memory.current"); [ "$c" -gt "$peak" ] && peak=$c && echo "$peak" >/tmp/vswap-bench-peak; sleep 0.05; done ) &
+	sampler=$!
+	rel0=$( [ "$m" = vswap ] && vswap_stat phys_swapoff_relocated || echo 0)
 	run_swapoff "$m" "$r" swapoff-load-pending
+	rel1=$( [ "$m" = vswap ] && vswap_stat phys_swapoff_relocated || echo 0)
+	kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
 	perf_stop
 	kill -0 "$pid" 2>/dev/null || fail "swapoff-load/$m/$r: the load ended before swapoff did"
 	lrc=0
@@ -205,7 +213,7 @@ run_swapoff_load() {
 		fail "swapoff-load/$m/$r: the load failed ($lrc): $(tail -3 /tmp/vswap-bench-load)"
 	log "load: rc $lrc, oom kills ${kills:-0}: $(tail -1 /tmp/vswap-bench-load)"
 	# The run recorded above, with what happened to the load.
-	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "swapoff-load"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"'}/' \
+	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "swapoff-load"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"', "load_peak_bytes": '"$(cat /tmp/vswap-bench-peak)"', "load_max_bytes": '"$(cat "$lcg/memory.max")"', "relocated": '"$((rel1 - rel0))"'}/' \
 		"$OUT/bench.jsonl"
 	# Pages of a killed load may still be on the second disk, charged to its
 	# memcg: lift the limit, or the next swapoff cannot bring them in (stock
