@@ -4,10 +4,11 @@
 # small kernel series. Two commands do everything, including set-up:
 #
 #   make run    boot the patched kernel in QEMU, load vswap, swap under pressure, show it
-#   make test   every test: host (cargo test) and guest (QEMU) suites
+#   make test   every test: host (cargo test) and guest (QEMU) suites, but the
+#               long measurements marked "# suite: long" (make test-long)
 #
 # Other targets: setup kernel module tools check host-test guest-test
-# test-one TEST=<name> test-splat test-kasan soak check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
+# test-one TEST=<name> test-long test-splat test-kasan soak check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
 
 VSWAP_CACHE ?= $(HOME)/.cache/vswap
 export VSWAP_CACHE
@@ -25,7 +26,7 @@ VERIFY = tools/vswap-verify/target/release/vswap-verify
 KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
-.PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-one test-splat test-kasan soak \
+.PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-long test-one test-splat test-kasan soak \
 	run bench check check-series fmt clean dkms dkms-install deb
 
 all: module tools
@@ -113,6 +114,11 @@ dkms-install:
 # Debian packages of the patched kernel (scripts/deb.sh; DEB_CONFIG=FILE).
 deb:
 	@scripts/deb.sh
+
+# The guest tests marked "# suite: long": measurements too long for make test
+# (36-reclaim-cost: global pressure of 1.1x the guest's memory, profiled).
+test-long: module tools kselftest
+	@qemu/run.sh $$(grep -l '^# suite: long' qemu/guest/tests/*.sh | xargs -n1 basename | sed 's/\.sh$$//')
 
 # One guest test alone: make test-one TEST=03-stock-swap
 test-one: module tools kselftest

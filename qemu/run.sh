@@ -6,7 +6,9 @@
 #   qemu/run.sh [--main | --bench | --soak] [TEST...]
 #
 # TEST names a file in qemu/guest/tests/ (with or without .sh, or a unique
-# prefix); none means all. --main runs the demonstration job of `make run`,
+# prefix); none means all but those marked "# suite: long" (make test-long
+# runs them: long measurements, not needed to catch a regression of make
+# test's). --main runs the demonstration job of `make run`,
 # --bench the benchmarks of `make bench` (qemu/guest/bench.sh), --soak the
 # soak of `make soak` (qemu/guest/soak.sh).
 # The guest prints one result line per test and "N passed, N failed"; the run
@@ -24,7 +26,8 @@
 #
 # Environment: VSWAP_MEMORY (guest RAM, default 1G), VSWAP_CPUS (2),
 # VSWAP_GUESTS (1), VSWAP_TIMEOUT (seconds, default 3600), VSWAP_KVM (auto|0|1),
-# VSWAP_APPEND (more kernel command line), VSWAP_DKMS_MODULE (the DKMS-built
+# VSWAP_APPEND (more kernel command line), VSWAP_QEMU_OPTS (more QEMU options,
+# e.g. "-icount shift=0,sleep=off" for make bench's count of instructions), VSWAP_DKMS_MODULE (the DKMS-built
 # module test 29 loads; dkms-vswap.ko by default),
 # VSWAP_KIMAGE (boot this kernel image, e.g. the vmlinuz of a package built
 # from $KBUILD, instead of $KBUILD's own; no loadable modules but vswap.ko).
@@ -89,6 +92,7 @@ fi
 bench_env() {
 	local v
 	for v in VSWAP_BENCH_REPS VSWAP_BENCH_FIRST_REP VSWAP_BENCH_MIB VSWAP_BENCH_LIMIT VSWAP_BENCH_ONLY VSWAP_BENCH_PERF \
+		 VSWAP_BENCH_SWAPOFF_MIB VSWAP_BENCH_META_MIB VSWAP_BENCH_COST_MIB VSWAP_BENCH_CLOCK \
 		 VSWAP_SOAK_MINUTES VSWAP_SOAK_PROCS VSWAP_SOAK_MIB; do
 		[ -n "${!v:-}" ] && printf "%s='%s' " "$v" "${!v}"
 	done
@@ -109,7 +113,7 @@ guest() {
 	local rc=0
 	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KRUN" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \
-		${VSWAP_APPEND:+--append "$VSWAP_APPEND"} \
+		${VSWAP_APPEND:+--append "$VSWAP_APPEND"} ${VSWAP_QEMU_OPTS:+--qemu-opts="$VSWAP_QEMU_OPTS"} \
 		--exec "VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-} VSWAP_MODULE=$MODULE VSWAP_DKMS_MODULE=${VSWAP_DKMS_MODULE:-} $(bench_env) bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
 		</dev/null 2>&1 | cat >"$dir/console.log"; exit "${PIPESTATUS[0]}") || rc=$?
 	rm -f "$dir/swap.img" "$dir/swap2.img"
@@ -124,7 +128,10 @@ if [ "$MODE" != tests ]; then
 else
 	files=()
 	if [ $# -eq 0 ]; then
-		files=("$VSWAP_TOP"/qemu/guest/tests/*.sh)
+		# All tests but the long ones ("# suite: long", make test-long).
+		for f in "$VSWAP_TOP"/qemu/guest/tests/*.sh; do
+			grep -q '^# suite: long' "$f" || files+=("$f")
+		done
 		shards=${VSWAP_GUESTS:-1}
 	else
 		for t in "$@"; do

@@ -59,6 +59,22 @@ METRICS = {
     "metadata-disk": [
         ("slab+vmalloc+percpu per page", "B", "lower", lambda r: _per_page(r, KMEM_EXACT)),
     ],
+    # Counted work (vswap-bench --cost): instructions under the icount pass.
+    "cost-zswap": [
+        ("swap-out to zswap", "insn/page", "lower", lambda r: _cost(r, "swapout_ns", "floor_ns", "swapped_pages")),
+        ("swap-in from zswap", "insn/page", "lower",
+         lambda r: _cost(r, "swapin_ns", "resident_read_ns", "swapped_pages")),
+        ("free, pages in zswap", "insn/page", "lower", lambda r: _cost(r, "free_ns", "floor_ns", "swapped2_pages")),
+    ],
+    "cost-disk": [
+        ("swap-out to disk", "insn/page", "lower", lambda r: _cost(r, "swapout_ns", "floor_ns", "swapped_pages")),
+        ("swap-in from disk", "insn/page", "lower",
+         lambda r: _cost(r, "swapin_ns", "resident_read_ns", "swapped_pages")),
+        ("free, pages on disk", "insn/page", "lower", lambda r: _cost(r, "free_ns", "floor_ns", "swapped2_pages")),
+    ],
+    "cost-swapoff": [
+        ("swapoff of the disk", "insn/page", "lower", lambda r: _cost(r, "swapoff_ns", "floor_ns", "swapped2_pages")),
+    ],
     "provision-seq": [
         ("smallest disk that finishes", "MiB", "lower", lambda r: r["disk_mib"]),
     ],
@@ -72,6 +88,13 @@ METRICS = {
 # reasons of its own, so per-page metadata uses the exact kinds only.
 KMEM = ["slab", "vmalloc", "percpu", "other"]
 KMEM_EXACT = ["slab", "vmalloc", "percpu"]
+
+
+def _cost(r, key, base, pages):
+    """Counted CPU time of one path per page, less what the same run counts
+    without it (the floor: pauses and readings; or reading resident pages)."""
+    c = r["cost"]
+    return (c[key] - c[base]) / c[pages] if c.get(key) is not None and c[pages] else float("nan")
 
 
 def _per_page(r, kinds):
@@ -93,6 +116,8 @@ def load(path):
 
 def pressure(r):
     """Where the pressure came from: the memcg limit, or the guest's size."""
+    if r["workload"].startswith("cost-"):
+        return "counted, %s" % r.get("clock", "CPU ns")
     if r.get("limit", "max") == "max":
         return "global, %s guest" % r.get("guest_mem", "?")
     return "memcg %s" % r["limit"]
@@ -141,7 +166,7 @@ def fmt(x, unit):
         return "-"
     if unit in ("MiB/s", "ms", "B"):
         return f"{x:.1f}"
-    if unit in ("req/s", "MiB"):
+    if unit in ("req/s", "MiB", "insn/page"):
         return f"{x:.0f}"
     return f"{x:.2f}"
 
@@ -186,6 +211,16 @@ def rst(meta, rows):
         "Spreads are min-max over the repetitions. Under TCG absolute figures are",
         "noise and CPU-bound paths are distorted; the ratios are what to read.",
         "What limits each figure, and what TCG cannot speak for: :doc:`bench-notes`.",
+        "",
+        "Rows \"counted, icount\" count work instead of timing it: a guest of one vCPU",
+        "under QEMU's ``-icount shift=0,sleep=off`` (single-threaded TCG), where one",
+        "nanosecond of guest time is one instruction. ``vswap-bench --cost`` runs",
+        "each path alone and reads the CPU time of every task in the system before",
+        "and after it (``/proc/*/task/*/schedstat``, with pauses that let work items",
+        "and I/O completions finish), less what the same run counts without the",
+        "path (the pauses alone; for swap-in, reading the same pages resident):",
+        "instructions per page, user and kernel, of every task. Idle time (waiting",
+        "for a disk) is not counted, nor interrupts taken while idle.",
         "",
     ]
     hdr = ["workload", "metric", "stock median", "stock spread", "vswap median",

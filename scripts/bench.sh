@@ -15,7 +15,10 @@
 # VSWAP_BENCH_ONLY (workloads), VSWAP_MEMORY (guest RAM, 1G); for the
 # global-pressure pass VSWAP_BENCH_GLOBAL (1; 0 skips it),
 # VSWAP_BENCH_GLOBAL_MEMORY (512M), VSWAP_BENCH_GLOBAL_MIB (640) and
-# VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64), VSWAP_BENCH_GLOBAL_REPS (5). To
+# VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64), VSWAP_BENCH_GLOBAL_REPS (5); for
+# the counted pass (instructions per page under QEMU -icount)
+# VSWAP_BENCH_ICOUNT (1; 0 skips it), VSWAP_BENCH_ICOUNT_REPS (5) and
+# VSWAP_BENCH_COST_MIB (32). To
 # continue a run whose guest failed: VSWAP_BENCH_PREVIOUS (its memcg
 # bench.jsonl, complete repetitions only) and VSWAP_BENCH_FIRST_REP.
 # VSWAP_BENCH_PERF=HZ profiles each free and each swapoff under load with
@@ -81,6 +84,17 @@ if [ "${VSWAP_BENCH_GLOBAL:-1}" = 1 ]; then
 		VSWAP_BENCH_ONLY=${VSWAP_BENCH_GLOBAL_ONLY:-seq random mthp64} \
 		"$VSWAP_TOP/qemu/run.sh" --bench
 	cat "$out/global/g0/bench.jsonl" >>"$runs"
+fi
+# Pass 3: counted work. One vCPU under -icount shift=0 (single-threaded TCG):
+# guest time is a count of instructions, the same from run to run
+# (VSWAP_BENCH_ICOUNT=0 skips it).
+if [ "${VSWAP_BENCH_ICOUNT:-1}" = 1 ]; then
+	step "pass 3: instructions per page (QEMU -icount, 1 vCPU)"
+	VSWAP_OUT=$out/icount VSWAP_MODULE=$mod/vswap.ko VSWAP_CPUS=1 VSWAP_KVM=0 \
+		VSWAP_QEMU_OPTS="-icount shift=0,sleep=off" VSWAP_BENCH_CLOCK=icount \
+		VSWAP_BENCH_REPS=${VSWAP_BENCH_ICOUNT_REPS:-5} VSWAP_BENCH_FIRST_REP=1 VSWAP_BENCH_LIMIT=max \
+		VSWAP_BENCH_ONLY=cost "$VSWAP_TOP/qemu/run.sh" --bench
+	cat "$out/icount/g0/bench.jsonl" >>"$runs"
 fi
 [ -s "$runs" ] || die "no benchmark results in $runs"
 

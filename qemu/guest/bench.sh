@@ -9,13 +9,18 @@
 # Environment (from the host): VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256,
 # the region), VSWAP_BENCH_LIMIT (64M, the memcg's memory.max; "max" for
 # global pressure in a small guest: the run is then labelled by guest size), VSWAP_BENCH_ONLY (workload names, all
-# by default), VSWAP_MODULE (the vswap.ko built for this kernel).
+# by default but "cost", which the icount pass runs), VSWAP_BENCH_SWAPOFF_MIB (64), VSWAP_BENCH_META_MIB
+# (128) and VSWAP_BENCH_COST_MIB (32), the swapoff, metadata and cost workloads' own regions, VSWAP_MODULE
+# (the vswap.ko built for this kernel).
 
 REPS=${VSWAP_BENCH_REPS:-5}
 # A run that continues an earlier one numbers its repetitions from here (the
 # ABBA order follows the number).
 FIRST=${VSWAP_BENCH_FIRST_REP:-1}
 MIB=${VSWAP_BENCH_MIB:-256}
+# The swapoff and metadata workloads' own sizes (test 22 shrinks them).
+SWAPOFF_MIB=${VSWAP_BENCH_SWAPOFF_MIB:-64}
+META_MIB=${VSWAP_BENCH_META_MIB:-128}
 LIMIT=${VSWAP_BENCH_LIMIT:-64M}
 ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 free swapoff swapoff-load metadata redis idle provision}
 BENCH=$TOP/tools/vswap-verify/target/release/vswap-bench
@@ -160,7 +165,7 @@ run_bench() {
 	rmdir "$cg" 2>/dev/null || true
 }
 
-# swapoff of the physical device holding 64 MiB of swapped pages (zswap off:
+# swapoff of the physical device holding 64 MiB (SWAPOFF_MIB) of swapped pages (zswap off:
 # the data is on the disk in both modes). memory.reclaim first drops the swap
 # cache copies that MADV_PAGEOUT leaves while the writes complete, so that
 # swapoff reads everything from the disk.
@@ -169,11 +174,11 @@ run_swapoff() {
 	cg=$(memcg_new bench 512M)
 	before=$(counters)
 	rm -f /tmp/vswap-bench-swapoff
-	res=$(in_memcg "$cg" "$VERIFY" --label swapoff --mib 64 --pattern random --seed "$r" \
+	res=$(in_memcg "$cg" "$VERIFY" --label swapoff --mib "$SWAPOFF_MIB" --pattern random --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
 		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); swapoff $SWAPDEV || exit 1; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff") ||
 		fail "$w/$m/$r: $res"
-	record "$w" "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": 64}" \
+	record "$w" "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": $SWAPOFF_MIB}" \
 		"$before" ", \"verify\": \"$res\""
 	rmdir "$cg" 2>/dev/null || true
 }
@@ -241,7 +246,7 @@ kmem_kib() {
 # not count, so that two snapshots compare.
 drain() { sync; echo 3 >/proc/sys/vm/drop_caches; echo 1 >/proc/sys/vm/compact_memory; sleep 1; }
 
-# metadata WHERE: kernel memory per swapped page while 128 MiB are out
+# metadata WHERE: kernel memory per swapped page while 128 MiB (META_MIB) are out
 # (process alive), against the same snapshot taken before. WHERE zswap:
 # compressible pages, zswap on (vswap: no physical device); disk: random
 # pages, zswap off, the same disk in both modes.
@@ -253,7 +258,7 @@ run_metadata() {
 	before=$(counters)
 	k0=$(kmem_kib)
 	rm -f /tmp/vswap-bench-meminfo
-	res=$(in_memcg "$cg" "$VERIFY" --label "metadata-$where" --mib 128 --pattern $pat --seed "$r" \
+	res=$(in_memcg "$cg" "$VERIFY" --label "metadata-$where" --mib "$META_MIB" --pattern $pat --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
 		"echo 1G >$cg/memory.reclaim 2>/dev/null; echo 1 >/proc/sys/vm/compact_memory; sleep 1; cat /proc/meminfo >/tmp/vswap-bench-meminfo") ||
 		fail "metadata-$where/$m/$r: $res"
@@ -263,6 +268,29 @@ run_metadata() {
 	record "metadata-$where" "$m" "$r" \
 		"{\"before\": $k0, \"out\": $(kmem_kib /tmp/vswap-bench-meminfo), \"swapped_pages\": $swapped}" \
 		"$before" ", \"verify\": \"$res\""
+	rmdir "$cg" 2>/dev/null || true
+}
+
+# cost WHERE: the work of each swap path, counted rather than timed
+# (vswap-bench --cost: the CPU time of every task around each path alone;
+# under make bench's icount pass, QEMU -icount shift=0, in instructions).
+# No memcg limit: MADV_PAGEOUT alone sends the region out. WHERE zswap:
+# compressible pages that zswap keeps; disk: random pages, zswap off (vswap:
+# its physical fallback, on the same disk as stock's); swapoff: the same,
+# then the swapoff of that disk with the pages on it, counted.
+COST_MIB=${VSWAP_BENCH_COST_MIB:-32}
+run_cost() {
+	local m=$1 r=$2 where=$3 cg before res pat=random extra=()
+	case $where in
+	zswap) pat=compressible ;;
+	swapoff) extra=(--swapoff "$SWAPDEV") ;;
+	esac
+	cg=$(memcg_new bench max)
+	before=$(counters)
+	res=$(in_memcg "$cg" "$BENCH" --cost --label "cost-$where" --mib "$COST_MIB" --pattern $pat \
+		--seed "$r" "${extra[@]}") || fail "cost-$where/$m/$r: $res"
+	# What the counts are: instructions under the icount pass (VSWAP_BENCH_CLOCK=icount).
+	record "cost-$where" "$m" "$r" "$res" "$before" ", \"clock\": \"${VSWAP_BENCH_CLOCK:-CPU ns}\""
 	rmdir "$cg" 2>/dev/null || true
 }
 
@@ -410,6 +438,11 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 				mode_on "$m" nozswap; run_metadata "$m" "$r" disk; mode_off ;;
 			redis)
 				mode_on "$m"; run_redis "$m" "$r"; mode_off ;;
+			cost)
+				mode_on "$m"; put N "/sys/module/zswap/parameters/shrinker_enabled"
+				run_cost "$m" "$r" zswap; mode_off
+				mode_on "$m" nozswap; run_cost "$m" "$r" disk; mode_off
+				mode_on "$m" nozswap; run_cost "$m" "$r" swapoff; mode_off ;;
 			idle|provision) ;;
 			*)
 				fail "unknown workload $w" ;;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 150
+# weight: 130
 # Large folios (64 KiB mTHP and PMD THP) through vswap, first with zswap never
 # enabled since boot, then with zswap on. This test must run before any other
 # enables zswap (hence its name, before 03-stock-swap): while zswap has never
@@ -44,7 +44,7 @@ run_case() {
 	[ -z "${ZSWAP_MAX:-}" ] || put "$ZSWAP_MAX" "$cg/memory.zswap.max"
 	o=$(mthp $size swpout) f=$(mthp $size swpout_fallback) i=$(mthp $size swpin)
 	z=$(mthp $size zswpout)
-	verify_in_memcg "$cg" --label "$label" --thp --mib 32 --seed "$seed" --pageout \
+	verify_in_memcg "$cg" --label "$label" --thp --mib 16 --seed "$seed" --pageout \
 		--passes 2 --fork --min-swapped-pct 80 "$@" || fail "verifier ($label): $VERIFY_OUT"
 	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
 	D_SWPOUT=$(( $(mthp $size swpout) - o ))
@@ -122,9 +122,9 @@ log "physical fallbacks +$(( $(vswap_stat phys_fallbacks) - f0 ))"
 expect_ge "vswap + zswap, mixed: PMD folios stored whole in zswap, random pages as is" "$D_ZSWPOUT" 1
 # Its second pass swaps small folios (vswap reads one page at a time), whose
 # random pages do go to disk; rejecting the PMD folios of the first pass
-# would add all 8192 pages of the region.
+# would add all 4096 pages of the region (16 MiB).
 expect_lt "vswap + zswap, mixed: pages sent to disk by the physical fallback" \
-	$(( $(vswap_stat phys_fallbacks) - f0 )) 8192
+	$(( $(vswap_stat phys_fallbacks) - f0 )) 4096
 expect_eq "vswap + zswap: PMD folios swapped in whole" "$D_SWPIN" 0
 t0=$(vmstat thp_swpout) f0=$(vswap_stat phys_fallbacks)
 ZSWAP_MAX=0 run_case vswap-zswap-max0-pmd-mixed 2048kB 309 --pattern mixed

@@ -14,9 +14,9 @@
 
 stock_swap_on
 zswap_on lz4
-cg=$(memcg_new corrupt 32M)
-VICTIM=$((64 * 256 / 2))	# the verifier's victim: the middle page of 64 MiB
-verify_in_memcg "$cg" --label corrupted --mib 64 --pattern compressible \
+cg=$(memcg_new corrupt 12M)
+VICTIM=$((24 * 256 / 2))	# the verifier's victim: the middle page of 24 MiB
+verify_in_memcg "$cg" --label corrupted --mib 24 --pattern compressible \
 	--pageout --min-swapped-pct 50 --corrupt-after-swapin
 rc=$?
 expect_eq "verifier exit status on a corrupted page" "$rc" 1
@@ -24,11 +24,11 @@ expect_eq "mismatched pages" "$(field mismatched_pages)" 1
 expect_eq "the page reported" "$(field bad_pages)" $VICTIM
 expect_eq "result" "$(field result)" FAIL
 
-verify_in_memcg "$cg" --label generations --mib 64 --pattern compressible \
+verify_in_memcg "$cg" --label generations --mib 24 --pattern compressible \
 	--pageout --min-swapped-pct 50 --passes 2 ||
 	fail "two passes with new generations, nothing stale: $VERIFY_OUT"
 expect_eq "control: mismatched pages over two generations" "$(field mismatched_pages)" 0
-verify_in_memcg "$cg" --label stale --mib 64 --pattern compressible \
+verify_in_memcg "$cg" --label stale --mib 24 --pattern compressible \
 	--pageout --min-swapped-pct 50 --passes 2 --selftest-stale
 rc=$?
 expect_eq "verifier exit status on a stale page" "$rc" 1

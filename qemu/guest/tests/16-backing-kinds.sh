@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# weight: 150
+# weight: 90
 # vswap over the kinds of physical swap operators use: a zram device (it needs
 # stable pages under writeback), a swapfile on ext4 (extents, no block device
 # of its own), and shmem pages instead of private anonymous ones, including a
@@ -28,8 +28,8 @@ case_phys() {
 		u=$(awk "\$1 == \"'$dev'\" { print \$4 }" /proc/swaps)
 		echo "  # while out: '$dev' used ${u} KiB"
 		echo 512M >'"$cg"'/memory.reclaim 2>/dev/null
-		[ "${u:-0}" -ge 16384 ]'
-	verify_in_memcg "$cg" --label "$label" --mib 32 --pattern random --seed 161 \
+		[ "${u:-0}" -ge 8192 ]'
+	verify_in_memcg "$cg" --label "$label" --mib 16 --pattern random --seed 161 \
 		--pageout --passes 2 --min-swapped-pct 80 --exec-after-swapout "$check_dev" "$@" ||
 		fail "verifier ($label): $VERIFY_OUT"
 	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
@@ -50,11 +50,11 @@ case_zswap() {
 	local label=$1 cg z0 a0 w0 ra0
 	cg=$(memcg_new vkinds 512M)
 	z0=$(vmstat zswpin) a0=$(vswap_stat phys_alloc_ok) w0=$(vmstat zswpwb) ra0=$(vmstat swap_ra)
-	verify_in_memcg "$cg" --label "$label" --mib 32 --pattern compressible --seed 164 \
+	verify_in_memcg "$cg" --label "$label" --mib 16 --pattern compressible --seed 164 \
 		--pageout --min-swapped-pct 80 ||
 		fail "verifier ($label): $VERIFY_OUT"
 	expect_eq "$label: mismatches" "$(field mismatched_pages)" 0
-	expect_ge "$label: pages read from zswap" $(( $(vmstat zswpin) - z0 )) 4096
+	expect_ge "$label: pages read from zswap" $(( $(vmstat zswpin) - z0 )) 3200
 	expect_eq "$label: physical slots allocated" $(( $(vswap_stat phys_alloc_ok) - a0 )) 0
 	expect_eq "$label: zswap writebacks" $(( $(vmstat zswpwb) - w0 )) 0
 	RA=$(( $(vmstat swap_ra) - ra0 ))
@@ -101,8 +101,8 @@ off_swapfile='
 	swapoff '"$mnt"'/swapfile || exit 1
 	m1=$(awk "\$1 == \"phys_swapoff_moved\" { print \$2 }" '"$VSWAP_STATS"')
 	echo "  # swapoff of the swapfile moved $((m1 - m0)) pages"
-	[ $((m1 - m0)) -ge 4096 ]'
-verify_in_memcg "$cg" --label ext4-swapoff --mib 32 --pattern random --seed 162 \
+	[ $((m1 - m0)) -ge 3200 ]'
+verify_in_memcg "$cg" --label ext4-swapoff --mib 16 --pattern random --seed 162 \
 	--pageout --min-swapped-pct 80 --exec-after-swapout "$off_swapfile" ||
 	fail "verifier (ext4-swapoff): $VERIFY_OUT"
 expect_eq "ext4-swapoff: mismatches" "$(field mismatched_pages)" 0
@@ -123,7 +123,7 @@ cg=$(memcg_new vkinds 512M)
 off_disk='
 	swapoff '"$SWAPDEV"' || exit 1
 	echo "  # swapoff of '"$SWAPDEV"' with shmem pages on it: done"'
-verify_in_memcg "$cg" --label shmem-swapoff --shmem --mib 32 --pattern mixed --seed 163 \
+verify_in_memcg "$cg" --label shmem-swapoff --shmem --mib 16 --pattern mixed --seed 163 \
 	--pageout --min-swapped-pct 80 --exec-after-swapout "$off_disk" ||
 	fail "verifier (shmem-swapoff): $VERIFY_OUT"
 expect_eq "shmem-swapoff: mismatches" "$(field mismatched_pages)" 0

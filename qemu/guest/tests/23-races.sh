@@ -41,16 +41,16 @@ interrupt() { # DEVICE DELAY_MS: the script run once the pages are out
 # Random pages: zswap rejects them, they go to the physical device. First
 # the rmap pass (swapoff of the physical device), then the page-table walk
 # (swapoff of /dev/vswap0, which reads them from the physical device).
-cg=$(memcg_new vrace 48M)
+cg=$(memcg_new vrace 24M)
 m0=$(vswap_stat phys_swapoff_moved)
-verify_in_memcg "$cg" --label interrupt-phys --mib 64 --pattern random --seed 231 \
+verify_in_memcg "$cg" --label interrupt-phys --mib 32 --pattern random --seed 231 \
 	--pageout --min-swapped-pct 90 --exec-after-swapout "$(interrupt $DM 500)" ||
 	fail "interrupted swapoff of $DM: $VERIFY_OUT"
 expect_eq "interrupt-phys: mismatches" "$(field mismatched_pages)" 0
-expect_ge "pages moved by the two swapoffs" $(( $(vswap_stat phys_swapoff_moved) - m0 )) $((64 * 256 * 90 / 100))
+expect_ge "pages moved by the two swapoffs" $(( $(vswap_stat phys_swapoff_moved) - m0 )) $((32 * 256 * 90 / 100))
 rmdir "$cg"
 phys_on $DM
-cg=$(memcg_new vrace 48M)
+cg=$(memcg_new vrace 24M)
 # swapoff of /dev/vswap0 walks page tables, and like stock swapoff it looks
 # at signals between one mm and the next: a first process (B) holds 16 MiB
 # out until told to go on, so that the signal comes while B's mm is walked
@@ -63,7 +63,7 @@ in_memcg "$cg" "$VERIFY" --label interrupt-vswap-B --mib 16 --pattern random --s
 bpid=$!
 for i in $(seq 120); do [ -f "$OUT/race-B-out" ] && break; sleep 1; done
 [ -f "$OUT/race-B-out" ] || fail "process B did not get its pages out: $(cat "$OUT/race-B")"
-verify_in_memcg "$cg" --label interrupt-vswap --mib 48 --pattern random --seed 232 \
+verify_in_memcg "$cg" --label interrupt-vswap --mib 32 --pattern random --seed 232 \
 	--pageout --min-swapped-pct 90 --exec-after-swapout "$(interrupt $VSWAP_DEV 5)" ||
 	fail "interrupted swapoff of $VSWAP_DEV: $VERIFY_OUT"
 expect_eq "interrupt-vswap: mismatches" "$(field mismatched_pages)" 0
@@ -82,8 +82,8 @@ cg=$(memcg_new vrace 128M)
 load() { # N: one verifier, in the background; its result goes to $OUT/race-N
 	local extra=
 	[ $(( $1 % 2 )) = 0 ] && extra=--fork
-	in_memcg "$cg" "$VERIFY" --label "load-$1" --mib 24 --pattern mixed --seed $((2330 + $1)) \
-		--pageout --passes 3 $extra >"$OUT/race-$1" 2>&1 &
+	in_memcg "$cg" "$VERIFY" --label "load-$1" --mib 16 --pattern mixed --seed $((2330 + $1)) \
+		--pageout --passes 2 $extra >"$OUT/race-$1" 2>&1 &
 	pids+=($!)
 }
 pids=() started=0 refused=0 voff=0 poff=0

@@ -5,7 +5,7 @@
 # device through uncharged folios, and nothing is swapped into the memcg
 # or reclaimed from it.
 #
-# Every case: 48 MiB of random data in a memcg, forced out through vswap:
+# Every case: 24 MiB of random data in a memcg, forced out through vswap:
 # zswap rejects it, and it lands on $SWAPDEV and, when it is on, $SWAPDEV2
 # (both at the default priority). Then memory.max is set to 1 MiB above memory.current, so the
 # memcg has room for about 256 pages and no more.
@@ -27,7 +27,7 @@
 #  E. read errors while relocating: the pages in a broken stretch of the
 #     device are lost, exactly those, and the rest are relocated intact.
 
-MIB=48
+MIB=24
 PAGES=$((MIB * 256))
 # The device swapped off, and extra verifier options.
 SOFF=$SWAPDEV VERIFY_EXTRA=
@@ -124,7 +124,7 @@ expect_ge "B: memcg reclaim during swapoff (pgscan)" "$SCANNED" 1
 # C: the process faults its pages in while they are being relocated.
 phys_on $SWAPDEV
 second_on
-# Reading 48 MiB back while the swapoff runs needs more room than 1 MiB to
+# Reading 24 MiB back while the swapoff runs needs more room than 1 MiB to
 # reclaim in without the OOM killer: dirty pages wait for their writes.
 ROOM=$((16 << 20))
 run_case fault "(swapoff $SWAPDEV; echo \$? >$R.rc) & sleep 0.2"
@@ -148,14 +148,14 @@ swapoff $SWAPDEV || fail "D: swapoff $SWAPDEV after the interrupted one"
 swapoff $SWAPDEV2 || fail "swapoff $SWAPDEV2"
 
 # E: read errors while relocating. $SWAPDEV through device-mapper, whose
-# 256 KiB from 8 MiB on turn into an "error" target once the pages are out.
+# 256 KiB from 4 MiB on turn into an "error" target once the pages are out.
 # The pages there are lost (phys_swapoff_lost), as stock swapoff loses
 # them, and the verifier, which survives SIGBUS like an application that
 # retries, finds exactly those; every other page reads back intact, from
 # the device it was relocated to.
 command -v dmsetup >/dev/null || fail "no dmsetup"
 SECTORS=$(blockdev --getsz $SWAPDEV)
-ERR_START=$((8 << 11)) ERR_LEN=$((256 << 1))
+ERR_START=$((4 << 11)) ERR_LEN=$((256 << 1))
 dmsetup create vswap-reloc --table "0 $SECTORS linear $SWAPDEV 0" || fail "dmsetup create"
 udevadm settle 2>/dev/null
 broken="0 $ERR_START linear $SWAPDEV 0

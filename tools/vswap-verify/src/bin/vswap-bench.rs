@@ -8,6 +8,12 @@
 //! with almost every page swapped out (`munmap`: the free path of swap slots). Optionally, before
 //! the read, R random 4 KiB accesses (memhog-style). It prints one JSON object per run; the
 //! harness (qemu/guest/bench.sh) runs it on stock swap and on vswap and compares.
+//!
+//! `--cost` counts work instead of timing it: each path (swap-out, swap-in, free, and with
+//! `--swapoff DEV` the swapoff of DEV) runs alone, between two readings of the CPU time of every
+//! task in the system (`all_tasks_cpu_ns`), each after a pause that lets deferred work
+//! (work items, I/O completions) finish. Under QEMU's `-icount shift=0` one nanosecond of guest
+//! time is one instruction, so the figures are instruction counts, the same from run to run.
 
 #[path = "../pattern.rs"]
 mod pattern;
@@ -32,7 +38,11 @@ const USAGE: &str = "usage: vswap-bench [--mib N] [--seed S] [--pattern P] [--th
   --random R    R random page accesses (read or write, half each) after the fill
   --label NAME  a name in the result
   --around-free CMD  run `sh -c 'CMD start'` before the free and `sh -c 'CMD stop'`
-                after it, outside the timing (e.g. a profiler)";
+                after it, outside the timing (e.g. a profiler)
+  --cost        count the CPU time of every task for each path instead (see above):
+                read resident, swap-out, swap-in, swap-out again, free
+  --swapoff DEV with --cost: swapoff DEV after the second swap-out, counted, then
+                read back and free the (resident) region";
 
 struct Args {
     mib: usize,
@@ -42,6 +52,8 @@ struct Args {
     random: usize,
     label: String,
     around_free: Option<String>,
+    cost: bool,
+    swapoff: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -53,6 +65,8 @@ fn parse_args() -> Result<Args, String> {
         random: 0,
         label: String::from("bench"),
         around_free: None,
+        cost: false,
+        swapoff: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -66,12 +80,17 @@ fn parse_args() -> Result<Args, String> {
             "--random" => a.random = num(value("--random")?)?,
             "--label" => a.label = value("--label")?,
             "--around-free" => a.around_free = Some(value("--around-free")?),
+            "--cost" => a.cost = true,
+            "--swapoff" => a.swapoff = Some(value("--swapoff")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
     if a.mib == 0 {
         return Err("--mib must be positive".into());
+    }
+    if a.swapoff.is_some() && !a.cost {
+        return Err("--swapoff needs --cost".into());
     }
     Ok(a)
 }
@@ -153,6 +172,149 @@ fn run(a: &Args) -> Result<(String, usize), String> {
     Ok((line, bad))
 }
 
+/// CPU time, in ns, that every task of the system has run so far: the sum of the first field
+/// of each `/proc/PID/task/TID/schedstat` (the scheduler's `sum_exec_runtime`, exact to the
+/// nanosecond, interrupts included as the kernel is configured without IRQ time accounting).
+/// The idle tasks are not there: time the CPUs spend idle, waiting for I/O, is not counted.
+/// Tasks that exit between two readings take their time with them.
+pub fn all_tasks_cpu_ns() -> Result<u64, String> {
+    let mut sum = 0u64;
+    let procs = std::fs::read_dir("/proc").map_err(|e| format!("/proc: {e}"))?;
+    for p in procs.flatten() {
+        let name = p.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        // A task may exit while we read: skip what vanished.
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for t in tasks.flatten() {
+            let Ok(s) = std::fs::read_to_string(t.path().join("schedstat")) else {
+                continue;
+            };
+            if let Some(ns) = s
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                sum += ns;
+            }
+        }
+    }
+    if sum == 0 {
+        return Err("no /proc/*/task/*/schedstat (CONFIG_SCHED_INFO)".into());
+    }
+    Ok(sum)
+}
+
+/// swapoff(2) of `path`.
+pub fn swapoff(path: &str) -> Result<(), String> {
+    let c = std::ffi::CString::new(path).map_err(|e| format!("{path}: {e}"))?;
+    // SAFETY: `c` is a NUL-terminated string that outlives the call.
+    if unsafe { libc::swapoff(c.as_ptr()) } != 0 {
+        return Err(format!(
+            "swapoff {path}: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
+/// Reclaims the memcg's swap cache (`swapcached` in its `memory.stat`) until it is empty, or for
+/// at most five seconds: the copies a disk write leaves are dropped once the write completed.
+fn drop_swap_cache(len: usize) -> Result<(), String> {
+    let reclaim = sys::memcg_reclaim_file()?;
+    let stat = reclaim.replace("memory.reclaim", "memory.stat");
+    for _ in 0..50 {
+        // memory.reclaim fails (EAGAIN) when it frees less than asked, as here: that is fine.
+        let _ = sys::memcg_reclaim(len);
+        let s = std::fs::read_to_string(&stat).map_err(|e| format!("{stat}: {e}"))?;
+        let cached = s
+            .lines()
+            .find_map(|l| l.strip_prefix("swapcached "))
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if cached.unwrap_or(0) == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+/// Pages of `map` that do not hold their pattern.
+fn check(a: &Args, map: &mut sys::Mapping) -> usize {
+    let mut expect = vec![0u8; PAGE];
+    let mut bad = 0;
+    for (idx, page) in map.as_mut_slice().chunks_exact(PAGE).enumerate() {
+        a.pattern.fill(a.seed, idx as u64, &mut expect);
+        if page != expect.as_slice() {
+            bad += 1;
+        }
+    }
+    bad
+}
+
+/// The CPU time of every task spent on `f`, in ns: read after a pause (deferred work of what
+/// came before finishes), then `f`, a pause (deferred work of `f` finishes), read again.
+fn counted<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(u64, T), String> {
+    const SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+    std::thread::sleep(SETTLE);
+    let c0 = all_tasks_cpu_ns()?;
+    let r = f()?;
+    std::thread::sleep(SETTLE);
+    let c1 = all_tasks_cpu_ns()?;
+    Ok((c1.saturating_sub(c0), r))
+}
+
+/// `--cost`: one run, its JSON line and the number of pages that read back wrong.
+fn cost(a: &Args) -> Result<(String, usize), String> {
+    let len = a.mib << 20;
+    let mut map = sys::Mapping::new(len, a.kind)?;
+    for (idx, page) in map.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
+        a.pattern.fill(a.seed, idx as u64, page);
+    }
+    // The floor: the pauses and readings alone, with nothing in between.
+    let (floor, ()) = counted(|| Ok(()))?;
+    // Reading the resident region: what a swap-in costs beyond its faults.
+    let (resident, mut bad) = counted(|| Ok(check(a, &mut map)))?;
+    let (swapout, ()) = counted(|| map.pageout())?;
+    let swapped = map.swapped_pages()?;
+    // Drop the clean swap cache copies a disk write leaves, uncounted: the swap-in must read.
+    drop_swap_cache(len)?;
+    let (swapin, b) = counted(|| Ok(check(a, &mut map)))?;
+    bad += b;
+    let (swapout2, ()) = counted(|| map.pageout())?;
+    let swapped2 = map.swapped_pages()?;
+    let swapoff = match &a.swapoff {
+        Some(dev) => {
+            let (ns, ()) = counted(|| swapoff(dev))?;
+            bad += check(a, &mut map);
+            ns.to_string()
+        }
+        None => String::from("null"),
+    };
+    let (free, ()) = counted(|| {
+        drop(map);
+        Ok(())
+    })?;
+    let line = format!(
+        "{{\"label\": \"{}\", \"pattern\": \"{}\", \"mib\": {}, \"thp\": {}, \"cost\": {{\
+         \"floor_ns\": {floor}, \"resident_read_ns\": {resident}, \"swapout_ns\": {swapout}, \
+         \"swapped_pages\": {swapped}, \"swapin_ns\": {swapin}, \"swapout2_ns\": {swapout2}, \
+         \"swapped2_pages\": {swapped2}, \"swapoff_ns\": {swapoff}, \"free_ns\": {free}}}, \
+         \"mismatches\": {bad}}}",
+        a.label,
+        a.pattern,
+        a.mib,
+        a.kind == sys::Kind::Thp,
+    );
+    Ok((line, bad))
+}
+
 /// `--around-free CMD`: runs `sh -c "CMD WHAT"`, if given.
 fn around_free(a: &Args, what: &str) -> Result<(), String> {
     let Some(cmd) = &a.around_free else {
@@ -181,7 +343,8 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    match run(&args) {
+    let result = if args.cost { cost(&args) } else { run(&args) };
+    match result {
         Ok((line, bad)) => {
             println!("{line}");
             if bad == 0 {
