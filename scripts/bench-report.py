@@ -203,6 +203,12 @@ def rst(meta, rows):
         f"  region {meta.get('mib')} MiB, memory.max {meta.get('limit')}; the global pass",
         f"  has no memcg limit and a region of {meta.get('global_mib')} MiB",
         f"- boots: {meta.get('boots', 'one boot per pass')}",
+    ]
+    if meta.get("kept"):
+        date, _, names = meta["kept"].partition(": ")
+        lines += [f"- re-measured: every workload but {names}, whose runs are kept from the",
+                  f"  report of {date} (each run says when it was measured)"]
+    lines += [
         "- stock: zswap (lz4, shrinker on) + a 1 GiB virtio disk as swap, module not loaded;",
         "  vswap: zswap + ``/dev/vswap0`` + the same disk as physical backing",
         "",

@@ -18,7 +18,8 @@
 # VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64), VSWAP_BENCH_GLOBAL_REPS (5); for
 # the counted pass (instructions per page under QEMU -icount)
 # VSWAP_BENCH_ICOUNT (1; 0 skips it), VSWAP_BENCH_ICOUNT_REPS (5) and
-# VSWAP_BENCH_COST_MIB (32). To
+# VSWAP_BENCH_COST_MIB (32); VSWAP_BENCH_MERGE=1 keeps the workloads not
+# measured now from the report it replaces (see below). To
 # continue a run whose guest failed: VSWAP_BENCH_PREVIOUS (its memcg
 # bench.jsonl, complete repetitions only) and VSWAP_BENCH_FIRST_REP.
 # VSWAP_BENCH_PERF=HZ profiles each free and each swapoff under load with
@@ -98,15 +99,35 @@ if [ "${VSWAP_BENCH_ICOUNT:-1}" = 1 ]; then
 fi
 [ -s "$runs" ] || die "no benchmark results in $runs"
 
+doc=$VSWAP_TOP/Documentation
+# VSWAP_BENCH_MERGE=1: some workloads re-measured (VSWAP_BENCH_ONLY...); the
+# report keeps the runs of every other workload from the report it replaces,
+# each marked with the date it was measured, and says so.
+kept=
+if [ "${VSWAP_BENCH_MERGE:-0}" = 1 ] && [ -f "$doc/bench/results.json" ]; then
+	kept=$(python3 - "$doc/bench/results.json" "$runs" <<'EOP'
+import json, sys
+old = json.load(open(sys.argv[1]))
+new = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
+have = {r["workload"] for r in new}
+keep = [r for r in old["runs"] if r["workload"] not in have]
+with open(sys.argv[2], "a") as f:
+    for r in keep:
+        r.setdefault("measured", old["meta"]["date"])
+        f.write(json.dumps(r) + "\n")
+print(old["meta"]["date"] + ": " + " ".join(sorted({r["workload"] for r in keep})))
+EOP
+) || die "VSWAP_BENCH_MERGE: cannot read $doc/bench/results.json"
+fi
 accel=$(cat "$VSWAP_CACHE/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)" 2>/dev/null || true)
 cat >"$out/meta.json" <<EOM
 {"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "kernel": "$(cat "$KBUILD/include/config/kernel.release")",
  "guest": "${VSWAP_MEMORY:-1G} RAM (global pass: ${VSWAP_BENCH_GLOBAL_MEMORY:-512M}), ${VSWAP_CPUS:-2} vCPUs, virtme-ng",
  "accel": "${accel:-unknown}", "reps": $(( ${VSWAP_BENCH_FIRST_REP:-1} - 1 + ${VSWAP_BENCH_REPS:-5} )), "mib": ${VSWAP_BENCH_MIB:-256},
  "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-640},
+ "kept": "$kept",
  "boots": "$([ -n "${VSWAP_BENCH_PREVIOUS:-}" ] && echo "memcg pass in two boots of the same kernel, repetitions 1-$((${VSWAP_BENCH_FIRST_REP:-1} - 1)) and ${VSWAP_BENCH_FIRST_REP:-1}-$((${VSWAP_BENCH_FIRST_REP:-1} + ${VSWAP_BENCH_REPS:-5} - 1))" || echo "one boot per pass")"}
 EOM
-doc=$VSWAP_TOP/Documentation
 mkdir -p "$doc/bench"
 "$py" "$VSWAP_TOP/scripts/bench-report.py" "$runs" "$out/meta.json" \
 	"$doc/bench/results.json" "$doc/benchmarks.rst" "$doc/bench/ratios.svg"

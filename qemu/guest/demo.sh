@@ -30,7 +30,7 @@ expect_eq "mismatches" "$(field mismatched_pages)" 0
 fb=$(( $(phys 7) - fb0 )) wb=$(( $(phys 6) - wb0 ))
 log ""
 log "Read back: $(field mismatched_pages) pages of $(field pages) differ. Where the pages went on the way out:"
-log "  $fb refused by zswap (incompressible) went straight to $SWAPDEV;"
+log "  $fb refused by zswap (incompressible, or past memory.zswap.max) went straight to $SWAPDEV;"
 log "  $wb were written back from zswap to $SWAPDEV, each given its slot before decompression;"
 log "  the rest stayed compressed in zswap, or were zero pages (kept by the swap table, no data)."
 log ""
