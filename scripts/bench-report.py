@@ -5,12 +5,16 @@ results file and a reStructuredText report with ratios vswap/stock.
 
   bench-report.py RUNS.jsonl META.json OUT.json OUT.rst [PLOT.svg]
 
+With PLOT.svg, scale.svg beside it plots the scaling workloads (swapoff
+against processes and against data), if the runs have them.
+
 For each workload and metric: the median over the repetitions of each mode,
 the spread (min-max), and the ratio of the medians vswap/stock. Throughputs
 are "higher is better", times "lower is better"; the report says which. The
 plot is drawn only if matplotlib can be imported.
 """
 import json
+import os
 import statistics
 import sys
 
@@ -75,6 +79,14 @@ METRICS = {
     "cost-swapoff": [
         ("swapoff of the disk", "insn/page", "lower", lambda r: _cost(r, "swapoff_ns", "floor_ns", "swapped2_pages")),
     ],
+    # Scaling (run_scale): swapoff of the disk per number of processes holding
+    # the pages (swapoff-procs-N) and per MiB of data (swapoff-data-MIB).
+    "swapoff-procs-": [
+        ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
+    ],
+    "swapoff-data-": [
+        ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
+    ],
     "provision-seq": [
         ("smallest disk that finishes", "MiB", "lower", lambda r: r["disk_mib"]),
     ],
@@ -118,6 +130,8 @@ def pressure(r):
     """Where the pressure came from: the memcg limit, or the guest's size."""
     if r["workload"].startswith("cost-"):
         return "counted, %s" % r.get("clock", "CPU ns")
+    if r["workload"].startswith(("swapoff-procs-", "swapoff-data-")):
+        return "no memcg limit"
     if r.get("limit", "max") == "max":
         return "global, %s guest" % r.get("guest_mem", "?")
     return "memcg %s" % r["limit"]
@@ -130,12 +144,30 @@ def summarize(runs):
     return out
 
 
+def _scaled(name):
+    """The number at the end of a scaling workload's name (swapoff-procs-16: 16)."""
+    tail = name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+
+def workloads(runs):
+    """(workload, metrics) for every workload of the runs, in METRICS order; a
+    METRICS key ending in "-" stands for a series (KEY + number), in order."""
+    names = {r["workload"] for r in runs}
+    out = []
+    for key, metrics in METRICS.items():
+        if key.endswith("-"):
+            series = sorted((n for n in names if n.startswith(key) and _scaled(n) >= 0), key=_scaled)
+            out += [(n, metrics) for n in series]
+        elif key in names:
+            out.append((key, metrics))
+    return out
+
+
 def summarize_one(runs, label):
     out = []
-    for w0, metrics in METRICS.items():
+    for w0, metrics in workloads(runs):
         wr = [r for r in runs if r["workload"] == w0]
-        if not wr:
-            continue
         w = "%s (%s)" % (w0, label)
         for name, unit, better, fn in metrics:
             row = {"workload": w, "metric": name, "unit": unit, "better": better}
@@ -291,6 +323,11 @@ def rst(meta, rows):
                        "of what it describes", "cost of the size", "of what it adds"], rows3)
     if meta.get("plot"):
         lines += ["", f".. image:: {meta['plot']}", "   :alt: ratios vswap/stock per workload and metric", ""]
+    if meta.get("scale_plot"):
+        lines += ["", "How swapoff of the disk grows, with the processes that hold the pages and",
+                  "with the data on the disk (stock walks every process's page tables; vswap",
+                  "finds each page's owner through the reverse map):", "",
+                  f".. image:: {meta['scale_plot']}", "   :alt: swapoff time against processes and data, stock and vswap", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -327,6 +364,44 @@ def plot(rows, path):
     return True
 
 
+def plot_scale(runs, path):
+    """swapoff time against processes and against data, stock and vswap on one
+    plot each: medians with min-max bars. False if nothing to plot."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    panels = [("swapoff-procs-", "processes holding the pages (same data)"),
+              ("swapoff-data-", "MiB on the disk (one process)")]
+    panels = [p for p in panels if any(r["workload"].startswith(p[0]) for r in runs)]
+    if not panels:
+        return False
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (key, xlabel) in zip(axes[0], panels):
+        for mode, colour in (("stock", "tab:blue"), ("vswap", "tab:orange")):
+            pts = {}
+            for r in runs:
+                if r["workload"].startswith(key) and r["mode"] == mode:
+                    pts.setdefault(_scaled(r["workload"]), []).append(r["result"]["swapoff_ms"])
+            xs = sorted(pts)
+            if not xs:
+                continue
+            med = [statistics.median(pts[x]) for x in xs]
+            lo = [m - min(pts[x]) for m, x in zip(med, xs)]
+            hi = [max(pts[x]) - m for m, x in zip(med, xs)]
+            ax.errorbar(xs, med, yerr=[lo, hi], marker="o", capsize=3, color=colour, label=mode)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("swapoff of the disk (ms, median, min-max)")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    return True
+
+
 def main():
     if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
@@ -338,8 +413,14 @@ def main():
         meta = json.load(f)
     rows = summarize(runs)
     meta["idle"] = idle_rows(runs)
+    # Images are named relative to the report that shows them.
+    rel = lambda p: os.path.relpath(p, os.path.dirname(os.path.abspath(out_rst)))
     if len(sys.argv) == 6 and plot(rows, sys.argv[5]):
-        meta["plot"] = sys.argv[5].rsplit("/", 1)[-1]
+        meta["plot"] = rel(sys.argv[5])
+    if len(sys.argv) == 6:
+        scale = os.path.join(os.path.dirname(sys.argv[5]), "scale.svg")
+        if plot_scale(runs, scale):
+            meta["scale_plot"] = rel(scale)
     with open(out_json, "w") as f:
         json.dump({"meta": meta, "summary": rows, "runs": runs}, f, indent=1)
     with open(out_rst, "w") as f:

@@ -9,7 +9,8 @@
 # Environment (from the host): VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256,
 # the region), VSWAP_BENCH_LIMIT (64M, the memcg's memory.max; "max" for
 # global pressure in a small guest: the run is then labelled by guest size), VSWAP_BENCH_ONLY (workload names, all
-# by default but "cost", which the icount pass runs), VSWAP_BENCH_SWAPOFF_MIB (64), VSWAP_BENCH_META_MIB
+# by default but "cost", which the icount pass runs, and "scale", the scaling pass), VSWAP_BENCH_SWAPOFF_MIB (64),
+# VSWAP_BENCH_SCALE_PROCS, VSWAP_BENCH_SCALE_MIB, VSWAP_BENCH_SCALE_MIBS (see run_scale), VSWAP_BENCH_META_MIB
 # (128) and VSWAP_BENCH_COST_MIB (32), the swapoff, metadata and cost workloads' own regions, VSWAP_MODULE
 # (the vswap.ko built for this kernel).
 
@@ -294,6 +295,34 @@ run_cost() {
 	rmdir "$cg" 2>/dev/null || true
 }
 
+# scale: how swapoff of the disk grows. Against the number of processes that
+# hold the pages (VSWAP_BENCH_SCALE_PROCS, the same SCALE_MIB in all): stock
+# walks the page tables of every process; vswap finds each page's owner by
+# the reverse map. Against the data on the disk (VSWAP_BENCH_SCALE_MIBS, one
+# process). Random pages, zswap off: every page on the disk in both modes;
+# no memcg limit (swapoff brings the pages in, in both). vswap-bench --procs:
+# every process pages its part out and waits; the swapoff is timed (and
+# counted); then each reads its part back.
+SCALE_PROCS=${VSWAP_BENCH_SCALE_PROCS:-1 16 128 512}
+SCALE_MIB=${VSWAP_BENCH_SCALE_MIB:-64}
+SCALE_MIBS=${VSWAP_BENCH_SCALE_MIBS:-16 64 256 512}
+run_scale_one() { # MODE REP WORKLOAD PROCS MIB
+	local cg before res
+	mode_on "$1" nozswap
+	cg=$(memcg_new bench max)
+	before=$(counters)
+	res=$(in_memcg "$cg" "$BENCH" --procs "$4" --mib "$5" --pattern random --seed "$2" \
+		--swapoff "$SWAPDEV" --label "$3") || fail "$3/$1/$2: $res"
+	record "$3" "$1" "$2" "$res" "$before"
+	rmdir "$cg" 2>/dev/null || true
+	mode_off
+}
+run_scale() {
+	local m=$1 r=$2 n mib
+	for n in $SCALE_PROCS; do run_scale_one "$m" "$r" "swapoff-procs-$n" "$n" "$SCALE_MIB"; done
+	for mib in $SCALE_MIBS; do run_scale_one "$m" "$r" "swapoff-data-$mib" 1 "$mib"; done
+}
+
 # idle: kernel memory that an attached, empty /dev/vswap0 of N pages costs
 # (insmod + swapon, against nothing loaded): 4 GiB, 64 GiB and 256 GiB. The
 # cost is per cluster of 512 slots (the swap core's cluster array, the
@@ -438,6 +467,8 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 				mode_on "$m" nozswap; run_metadata "$m" "$r" disk; mode_off ;;
 			redis)
 				mode_on "$m"; run_redis "$m" "$r"; mode_off ;;
+			scale)
+				run_scale "$m" "$r" ;;
 			cost)
 				mode_on "$m"; put N "/sys/module/zswap/parameters/shrinker_enabled"
 				run_cost "$m" "$r" zswap; mode_off

@@ -29,7 +29,7 @@ use std::time::Instant;
 const PAGE: usize = 4096;
 
 const USAGE: &str = "usage: vswap-bench [--mib N] [--seed S] [--pattern P] [--thp] [--random R]
-                   [--label NAME] [--around-free CMD]
+                   [--label NAME] [--around-free CMD] [--cost] [--procs N] [--swapoff DEV]
 
   --mib N       region to map (default 256)
   --pattern P   page contents, as vswap-verify's (default bench: 3/4 compressible,
@@ -42,7 +42,10 @@ const USAGE: &str = "usage: vswap-bench [--mib N] [--seed S] [--pattern P] [--th
   --cost        count the CPU time of every task for each path instead (see above):
                 read resident, swap-out, swap-in, swap-out again, free
   --swapoff DEV with --cost: swapoff DEV after the second swap-out, counted, then
-                read back and free the (resident) region";
+                read back and free the (resident) region
+  --procs N     N processes share the region (--mib / N each, at least a page): each
+                fills its part, pages it out and waits; then, with --swapoff DEV, DEV
+                is swapped off (timed and counted); then each reads its part back";
 
 struct Args {
     mib: usize,
@@ -54,6 +57,7 @@ struct Args {
     around_free: Option<String>,
     cost: bool,
     swapoff: Option<String>,
+    procs: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -67,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
         around_free: None,
         cost: false,
         swapoff: None,
+        procs: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -82,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
             "--around-free" => a.around_free = Some(value("--around-free")?),
             "--cost" => a.cost = true,
             "--swapoff" => a.swapoff = Some(value("--swapoff")?),
+            "--procs" => a.procs = num(value("--procs")?)?,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
         }
@@ -89,8 +95,11 @@ fn parse_args() -> Result<Args, String> {
     if a.mib == 0 {
         return Err("--mib must be positive".into());
     }
-    if a.swapoff.is_some() && !a.cost {
-        return Err("--swapoff needs --cost".into());
+    if a.swapoff.is_some() && !a.cost && a.procs == 0 {
+        return Err("--swapoff needs --cost or --procs".into());
+    }
+    if a.cost && a.procs > 0 {
+        return Err("--cost and --procs are two different runs".into());
     }
     Ok(a)
 }
@@ -174,9 +183,10 @@ fn run(a: &Args) -> Result<(String, usize), String> {
 
 /// CPU time, in ns, that every task of the system has run so far: the sum of the first field
 /// of each `/proc/PID/task/TID/schedstat` (the scheduler's `sum_exec_runtime`, exact to the
-/// nanosecond, interrupts included as the kernel is configured without IRQ time accounting).
-/// The idle tasks are not there: time the CPUs spend idle, waiting for I/O, is not counted.
-/// Tasks that exit between two readings take their time with them.
+/// nanosecond). Without IRQ time accounting (the project's kernels) an interrupt is charged to
+/// the task it interrupts; the idle tasks are not listed, so time spent idle (waiting for a
+/// disk) is not counted, nor interrupts taken while idle (most disk completions). Tasks that
+/// exit between two readings take their time with them.
 pub fn all_tasks_cpu_ns() -> Result<u64, String> {
     let mut sum = 0u64;
     let procs = std::fs::read_dir("/proc").map_err(|e| format!("/proc: {e}"))?;
@@ -315,6 +325,109 @@ fn cost(a: &Args) -> Result<(String, usize), String> {
     Ok((line, bad))
 }
 
+/// `--procs N`: the region shared by N processes, each holding its part swapped out while DEV
+/// is swapped off; the JSON line and the number of processes that read back wrong.
+fn procs(a: &Args) -> Result<(String, usize), String> {
+    use std::io::Read;
+    use std::os::unix::net::UnixStream;
+    let total = (a.mib << 20) / PAGE;
+    let each = (total / a.procs).max(1);
+    // Children report "paged out" (their swapped pages, 8 bytes each) on `ready`, then block
+    // on `go` until the parent closes its end.
+    let (mut ready_rx, ready_tx) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
+    let (go_tx, mut go_rx) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
+    let mut pids = Vec::with_capacity(a.procs);
+    for i in 0..a.procs {
+        let pid = sys::fork()?;
+        if pid == 0 {
+            drop(go_tx);
+            drop(ready_rx);
+            let code = match child(a, i * each, each, ready_tx, &mut go_rx) {
+                Ok(0) => 0,
+                Ok(_) => 1,
+                Err(e) => {
+                    eprintln!("vswap-bench: {}: process {i}: {e}", a.label);
+                    2
+                }
+            };
+            std::process::exit(code);
+        }
+        pids.push(pid);
+    }
+    drop(ready_tx);
+    drop(go_rx);
+    let mut swapped = 0u64;
+    let mut buf = [0u8; 8];
+    for _ in 0..a.procs {
+        ready_rx
+            .read_exact(&mut buf)
+            .map_err(|e| format!("a process did not page out: {e}"))?;
+        swapped += u64::from_le_bytes(buf);
+    }
+    let (swapoff_ns, swapoff_ms) = match &a.swapoff {
+        Some(dev) => {
+            // Uncounted: the swapoff must read what the children's writes left in the swap cache.
+            drop_swap_cache(total * PAGE)?;
+            let (ns, ms) = counted(|| {
+                let t = Instant::now();
+                swapoff(dev)?;
+                Ok(t.elapsed().as_secs_f64() * 1000.0)
+            })?;
+            (ns.to_string(), format!("{ms:.3}"))
+        }
+        None => (String::from("null"), String::from("null")),
+    };
+    drop(go_tx);
+    let mut bad = 0;
+    for pid in pids {
+        if sys::wait(pid)? != 0 {
+            bad += 1;
+        }
+    }
+    let line = format!(
+        "{{\"label\": \"{}\", \"pattern\": \"{}\", \"mib\": {}, \"procs\": {}, \
+         \"pages_each\": {each}, \"swapped_pages\": {swapped}, \"swapoff_ms\": {swapoff_ms}, \
+         \"swapoff_ns\": {swapoff_ns}, \"failed_procs\": {bad}}}",
+        a.label, a.pattern, a.mib, a.procs
+    );
+    Ok((line, bad))
+}
+
+/// One process of `--procs`: pages `first..first + n` of the pattern; the pages that read back
+/// wrong.
+fn child(
+    a: &Args,
+    first: usize,
+    n: usize,
+    mut ready: std::os::unix::net::UnixStream,
+    go: &mut std::os::unix::net::UnixStream,
+) -> Result<usize, String> {
+    use std::io::{Read, Write};
+    let mut map = sys::Mapping::new(n * PAGE, a.kind)?;
+    let mut expect = vec![0u8; PAGE];
+    for (i, page) in map.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
+        a.pattern.fill(a.seed, (first + i) as u64, page);
+    }
+    map.pageout()?;
+    let swapped = map.swapped_pages()? as u64;
+    ready
+        .write_all(&swapped.to_le_bytes())
+        .map_err(|e| format!("ready: {e}"))?;
+    // Closed at once: if a sibling dies before it reports, the parent sees EOF, not a hang.
+    drop(ready);
+    // EOF when the parent closes its end: the swapoff is over.
+    let mut b = [0u8; 1];
+    let _ = go.read(&mut b);
+    let mut bad = 0;
+    for (i, page) in map.as_mut_slice().chunks_exact(PAGE).enumerate() {
+        a.pattern.fill(a.seed, (first + i) as u64, &mut expect);
+        if page != expect.as_slice() {
+            bad += 1;
+        }
+    }
+    Ok(bad)
+}
+
 /// `--around-free CMD`: runs `sh -c "CMD WHAT"`, if given.
 fn around_free(a: &Args, what: &str) -> Result<(), String> {
     let Some(cmd) = &a.around_free else {
@@ -343,7 +456,13 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    let result = if args.cost { cost(&args) } else { run(&args) };
+    let result = if args.cost {
+        cost(&args)
+    } else if args.procs > 0 {
+        procs(&args)
+    } else {
+        run(&args)
+    };
     match result {
         Ok((line, bad)) => {
             println!("{line}");
