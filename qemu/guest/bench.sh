@@ -11,7 +11,8 @@
 # global pressure in a small guest: the run is then labelled by guest size), VSWAP_BENCH_ONLY (workload names, all
 # by default but "cost", which the icount pass runs, and "scale", the scaling pass), VSWAP_BENCH_SWAPOFF_MIB (64),
 # VSWAP_BENCH_SCALE_PROCS, VSWAP_BENCH_SCALE_MIB, VSWAP_BENCH_SCALE_MIBS (see run_scale), VSWAP_BENCH_META_MIB
-# (128) and VSWAP_BENCH_COST_MIB (32), the swapoff, metadata and cost workloads' own regions, VSWAP_MODULE
+# (128) and VSWAP_BENCH_COST_MIB (32), the swapoff, metadata and cost workloads' own regions,
+# VSWAP_BENCH_COST_WHERE (zswap disk swapoff: the cost runs), VSWAP_MODULE
 # (the vswap.ko built for this kernel).
 
 REPS=${VSWAP_BENCH_REPS:-5}
@@ -280,6 +281,7 @@ run_metadata() {
 # its physical fallback, on the same disk as stock's); swapoff: the same,
 # then the swapoff of that disk with the pages on it, counted.
 COST_MIB=${VSWAP_BENCH_COST_MIB:-32}
+COST_WHERE=${VSWAP_BENCH_COST_WHERE:-zswap disk swapoff}
 run_cost() {
 	local m=$1 r=$2 where=$3 cg before res pat=random extra=()
 	case $where in
@@ -305,7 +307,7 @@ run_cost() {
 # counted); then each reads its part back.
 SCALE_PROCS=${VSWAP_BENCH_SCALE_PROCS:-1 16 128 512}
 SCALE_MIB=${VSWAP_BENCH_SCALE_MIB:-64}
-SCALE_MIBS=${VSWAP_BENCH_SCALE_MIBS:-16 64 256 512}
+SCALE_MIBS=${VSWAP_BENCH_SCALE_MIBS-16 64 256 512}
 run_scale_one() { # MODE REP WORKLOAD PROCS MIB
 	local cg before res
 	mode_on "$1" nozswap
@@ -470,10 +472,14 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 			scale)
 				run_scale "$m" "$r" ;;
 			cost)
-				mode_on "$m"; put N "/sys/module/zswap/parameters/shrinker_enabled"
-				run_cost "$m" "$r" zswap; mode_off
-				mode_on "$m" nozswap; run_cost "$m" "$r" disk; mode_off
-				mode_on "$m" nozswap; run_cost "$m" "$r" swapoff; mode_off ;;
+				for where in $COST_WHERE; do
+					if [ "$where" = zswap ]; then
+						mode_on "$m"; put N "/sys/module/zswap/parameters/shrinker_enabled"
+					else
+						mode_on "$m" nozswap
+					fi
+					run_cost "$m" "$r" "$where"; mode_off
+				done ;;
 			idle|provision) ;;
 			*)
 				fail "unknown workload $w" ;;

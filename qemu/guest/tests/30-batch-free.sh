@@ -23,7 +23,11 @@ check_both='
 	u2=$(awk "\$1 == \"'$SWAPDEV2'\" { print \$4 }" /proc/swaps)
 	echo "  # while out: '$SWAPDEV' used ${u1} KiB, '$SWAPDEV2' used ${u2} KiB"
 	[ "${u1:-0}" -ge 4096 ] && [ "${u2:-0}" -ge 4096 ]'
-out=/tmp/vswap-batch-free.out
+# batch-b's output goes to $OUT (the host's directory), not to /tmp: a tmpfs
+# page written from inside the memcg is charged there, and the reclaim of
+# check_both swapped it out, so that it held a physical slot after exit
+# (seen: handed back one slot fewer than allocated).
+out=$OUT/vswap-batch-free.out
 in_memcg "$cg" "$VERIFY" --label batch-b --mib 32 --pattern random --seed 302 \
 	--pageout --passes 2 >$out 2>&1 &
 pid=$!
