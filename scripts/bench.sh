@@ -18,7 +18,10 @@
 # VSWAP_BENCH_GLOBAL_ONLY (seq random mthp64), VSWAP_BENCH_GLOBAL_REPS (5); for
 # the counted pass (instructions per page under QEMU -icount)
 # VSWAP_BENCH_ICOUNT (1; 0 skips it), VSWAP_BENCH_ICOUNT_REPS (5) and
-# VSWAP_BENCH_COST_MIB (32); VSWAP_BENCH_MERGE=1 keeps the workloads not
+# VSWAP_BENCH_COST_MIB (32); for the scaling pass VSWAP_BENCH_SCALE (1; 0
+# skips it), VSWAP_BENCH_SCALE_REPS (3), VSWAP_BENCH_SCALE_PROCS (1 16 128
+# 512), VSWAP_BENCH_SCALE_MIB (64), VSWAP_BENCH_SCALE_MIBS (16 64 256 512);
+# VSWAP_BENCH_MERGE=1 keeps the workloads not
 # measured now from the report it replaces (see below). To
 # continue a run whose guest failed: VSWAP_BENCH_PREVIOUS (its memcg
 # bench.jsonl, complete repetitions only) and VSWAP_BENCH_FIRST_REP.
@@ -96,6 +99,15 @@ if [ "${VSWAP_BENCH_ICOUNT:-1}" = 1 ]; then
 		VSWAP_BENCH_REPS=${VSWAP_BENCH_ICOUNT_REPS:-5} VSWAP_BENCH_FIRST_REP=1 VSWAP_BENCH_LIMIT=max \
 		VSWAP_BENCH_ONLY=cost "$VSWAP_TOP/qemu/run.sh" --bench
 	cat "$out/icount/g0/bench.jsonl" >>"$runs"
+fi
+# Pass 4: scaling of swapoff with the processes holding the pages and with the
+# data (qemu/guest/bench.sh run_scale; VSWAP_BENCH_SCALE=0 skips it).
+if [ "${VSWAP_BENCH_SCALE:-1}" = 1 ]; then
+	step "pass 4: swapoff against processes and data"
+	VSWAP_OUT=$out/scale VSWAP_MODULE=$mod/vswap.ko \
+		VSWAP_BENCH_REPS=${VSWAP_BENCH_SCALE_REPS:-3} VSWAP_BENCH_FIRST_REP=1 VSWAP_BENCH_LIMIT=max \
+		VSWAP_BENCH_ONLY=scale "$VSWAP_TOP/qemu/run.sh" --bench
+	cat "$out/scale/g0/bench.jsonl" >>"$runs"
 fi
 [ -s "$runs" ] || die "no benchmark results in $runs"
 
