@@ -72,14 +72,18 @@ out=$VSWAP_CACHE/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 # Pass 1: pressure from a memcg limit in a 1 GiB guest. Pass 2: global
 # pressure, no memcg limit, in a small guest (VSWAP_BENCH_GLOBAL=0 skips it).
-step "pass 1: memcg pressure"
-VSWAP_OUT=$out/memcg VSWAP_MODULE=$mod/vswap.ko "$VSWAP_TOP/qemu/run.sh" --bench
 runs=$out/bench.jsonl
-# VSWAP_BENCH_PREVIOUS: the memcg runs of an earlier boot of the same kernel
-# that this one continues (with VSWAP_BENCH_FIRST_REP after its last).
 : >"$runs"
-[ -z "${VSWAP_BENCH_PREVIOUS:-}" ] || cat "$VSWAP_BENCH_PREVIOUS" >>"$runs"
-cat "$out/memcg/g0/bench.jsonl" >>"$runs"
+# VSWAP_BENCH_MEMCG=0 skips pass 1 (to re-measure another pass alone, with
+# VSWAP_BENCH_MERGE=1).
+if [ "${VSWAP_BENCH_MEMCG:-1}" = 1 ]; then
+	step "pass 1: memcg pressure"
+	VSWAP_OUT=$out/memcg VSWAP_MODULE=$mod/vswap.ko "$VSWAP_TOP/qemu/run.sh" --bench
+	# VSWAP_BENCH_PREVIOUS: the memcg runs of an earlier boot of the same kernel
+	# that this one continues (with VSWAP_BENCH_FIRST_REP after its last).
+	[ -z "${VSWAP_BENCH_PREVIOUS:-}" ] || cat "$VSWAP_BENCH_PREVIOUS" >>"$runs"
+	cat "$out/memcg/g0/bench.jsonl" >>"$runs"
+fi
 if [ "${VSWAP_BENCH_GLOBAL:-1}" = 1 ]; then
 	step "pass 2: global pressure (${VSWAP_BENCH_GLOBAL_MEMORY:-512M} guest, no memcg limit)"
 	VSWAP_OUT=$out/global VSWAP_MODULE=$mod/vswap.ko VSWAP_MEMORY=${VSWAP_BENCH_GLOBAL_MEMORY:-512M} \
