@@ -236,10 +236,9 @@ def rst(meta, rows):
         f"  has no memcg limit and a region of {meta.get('global_mib')} MiB",
         f"- boots: {meta.get('boots', 'one boot per pass')}",
     ]
-    if meta.get("kept"):
-        date, _, names = meta["kept"].partition(": ")
-        lines += [f"- re-measured: every workload but {names}, whose runs are kept from the",
-                  f"  report of {date} (each run says when it was measured)"]
+    for date, names in sorted((meta.get("kept_runs") or {}).items()):
+        lines += [f"- measured {date}, kept from an earlier report (VSWAP_BENCH_MERGE):",
+                  "  " + ", ".join(names)]
     lines += [
         "- stock: zswap (lz4, shrinker on) + a 1 GiB virtio disk as swap, module not loaded;",
         "  vswap: zswap + ``/dev/vswap0`` + the same disk as physical backing",
@@ -413,6 +412,12 @@ def main():
         meta = json.load(f)
     rows = summarize(runs)
     meta["idle"] = idle_rows(runs)
+    # Runs kept from earlier reports (VSWAP_BENCH_MERGE) say when they were measured.
+    kept = {}
+    for r in runs:
+        if "measured" in r:
+            kept.setdefault(r["measured"], set()).add(r["workload"])
+    meta["kept_runs"] = {d: sorted(v) for d, v in kept.items()}
     # Images are named relative to the report that shows them.
     rel = lambda p: os.path.relpath(p, os.path.dirname(os.path.abspath(out_rst)))
     if len(sys.argv) == 6 and plot(rows, sys.argv[5]):
