@@ -24,7 +24,8 @@
 #     swapoff brings in what leaves a quarter of it free, about half of the
 #     pages on the device, and relocates the rest). 0 mismatches, the
 #     swapoff succeeds and relocated during this case.
-#  D. an interrupted relocation: swapoff is sent SIGINT half a second in.
+#  D. an interrupted relocation: swapoff is sent SIGINT half a second in
+#     (the device's reads delayed by dm-delay, so that it is still running).
 #     It fails (EINTR) with $SWAPDEV still on and some pages relocated; every
 #     page reads back intact, from either device; the next swapoff succeeds.
 #  E. read errors while relocating: the pages in a broken stretch of the
@@ -144,15 +145,27 @@ log "C: relocated by the swapoff the faults ran against: $rel"
 expect_ge "C: pages relocated by that swapoff" "$rel" 1
 swapoff $SWAPDEV2 || fail "swapoff $SWAPDEV2"
 
-# D: an interrupted relocation.
-phys_on $SWAPDEV
+# D: an interrupted relocation. $SWAPDEV through device-mapper, whose reads
+# are delayed by 50 ms once the pages are out, so that the swapoff is still
+# relocating when SIGINT comes, however fast the machine (at full speed it
+# moved all 3072 pages within the half second); linear again afterwards.
+command -v dmsetup >/dev/null || fail "no dmsetup"
+SECTORS=$(blockdev --getsz $SWAPDEV)
+dmsetup create vswap-slow37 --table "0 $SECTORS linear $SWAPDEV 0" || fail "dmsetup create"
+udevadm settle 2>/dev/null
+echo "0 $SECTORS delay $SWAPDEV 0 50" >$R-slow
+echo "0 $SECTORS linear $SWAPDEV 0" >$R-fast
+SOFF=$(readlink -f /dev/mapper/vswap-slow37)
+phys_on $SOFF
 second_on
-run_case interrupt "timeout -s INT 0.5 swapoff $SWAPDEV; echo \$? >$R.rc"
-[ "$RC" != 0 ] || fail "D: swapoff finished within 0.5 s: too fast to interrupt (make the data larger)"
-expect_eq "D: $SWAPDEV still on" "$(grep -c "^$SWAPDEV " /proc/swaps)" 1
+run_case interrupt "dmsetup reload vswap-slow37 $R-slow && dmsetup resume vswap-slow37 && { timeout -s INT 0.5 swapoff $SOFF; echo \$? >$R.rc; }"
+dmsetup reload vswap-slow37 $R-fast && dmsetup resume vswap-slow37 || fail "D: dm table back to linear"
+[ "$RC" != 0 ] || fail "D: swapoff finished within 0.5 s: too fast to interrupt"
+expect_eq "D: $SOFF still on" "$(grep -c "^$SOFF " /proc/swaps)" 1
 expect_ge "D: pages relocated before the signal" "$RELOCATED" 1
-swapoff $SWAPDEV || fail "D: swapoff $SWAPDEV after the interrupted one"
+swapoff $SOFF || fail "D: swapoff $SOFF after the interrupted one"
 swapoff $SWAPDEV2 || fail "swapoff $SWAPDEV2"
+dmsetup remove vswap-slow37 || fail "dmsetup remove"
 
 # E: read errors while relocating. $SWAPDEV through device-mapper, whose
 # 256 KiB from 4 MiB on turn into an "error" target once the pages are out.
