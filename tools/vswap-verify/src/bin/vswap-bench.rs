@@ -119,9 +119,7 @@ fn run(a: &Args) -> Result<(String, usize), String> {
     let mut map = sys::Mapping::new(len, a.kind)?;
 
     let t = Instant::now();
-    for (idx, page) in map.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
-        a.pattern.fill(a.seed, idx as u64, page);
-    }
+    fill(a, &mut map, 0);
     let fill_s = t.elapsed().as_secs_f64();
 
     // memhog-style: random pages, each read (checked) or rewritten with its own contents.
@@ -148,12 +146,7 @@ fn run(a: &Args) -> Result<(String, usize), String> {
     let random_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    for (idx, page) in map.as_mut_slice().chunks_exact(PAGE).enumerate() {
-        a.pattern.fill(a.seed, idx as u64, &mut expect);
-        if page != expect.as_slice() {
-            bad += 1;
-        }
-    }
+    bad += check(a, &mut map, 0);
     let read_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -268,12 +261,19 @@ fn drop_swap_cache(len: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Pages of `map` that do not hold their pattern.
-fn check(a: &Args, map: &mut sys::Mapping) -> usize {
+/// Writes the pattern into `map`, whose first page is page `first` of the pattern.
+fn fill(a: &Args, map: &mut sys::Mapping, first: usize) {
+    for (i, page) in map.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
+        a.pattern.fill(a.seed, (first + i) as u64, page);
+    }
+}
+
+/// Pages of `map` (its first page is page `first` of the pattern) that do not hold their pattern.
+fn check(a: &Args, map: &mut sys::Mapping, first: usize) -> usize {
     let mut expect = vec![0u8; PAGE];
     let mut bad = 0;
-    for (idx, page) in map.as_mut_slice().chunks_exact(PAGE).enumerate() {
-        a.pattern.fill(a.seed, idx as u64, &mut expect);
+    for (i, page) in map.as_mut_slice().chunks_exact(PAGE).enumerate() {
+        a.pattern.fill(a.seed, (first + i) as u64, &mut expect);
         if page != expect.as_slice() {
             bad += 1;
         }
@@ -297,25 +297,23 @@ fn counted<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(u64, T), String>
 fn cost(a: &Args) -> Result<(String, usize), String> {
     let len = a.mib << 20;
     let mut map = sys::Mapping::new(len, a.kind)?;
-    for (idx, page) in map.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
-        a.pattern.fill(a.seed, idx as u64, page);
-    }
+    fill(a, &mut map, 0);
     // The floor: the pauses and readings alone, with nothing in between.
     let (floor, ()) = counted(|| Ok(()))?;
     // Reading the resident region: what a swap-in costs beyond its faults.
-    let (resident, mut bad) = counted(|| Ok(check(a, &mut map)))?;
+    let (resident, mut bad) = counted(|| Ok(check(a, &mut map, 0)))?;
     let (swapout, ()) = counted(|| map.pageout())?;
     let swapped = map.swapped_pages()?;
     // Drop the clean swap cache copies a disk write leaves, uncounted: the swap-in must read.
     drop_swap_cache(len)?;
-    let (swapin, b) = counted(|| Ok(check(a, &mut map)))?;
+    let (swapin, b) = counted(|| Ok(check(a, &mut map, 0)))?;
     bad += b;
     let (swapout2, ()) = counted(|| map.pageout())?;
     let swapped2 = map.swapped_pages()?;
     let swapoff = match &a.swapoff {
         Some(dev) => {
             let (ns, ()) = counted(|| swapoff(dev))?;
-            bad += check(a, &mut map);
+            bad += check(a, &mut map, 0);
             ns.to_string()
         }
         None => String::from("null"),
@@ -417,10 +415,7 @@ fn child(
 ) -> Result<usize, String> {
     use std::io::{Read, Write};
     let mut map = sys::Mapping::new(n * PAGE, a.kind)?;
-    let mut expect = vec![0u8; PAGE];
-    for (i, page) in map.as_mut_slice().chunks_exact_mut(PAGE).enumerate() {
-        a.pattern.fill(a.seed, (first + i) as u64, page);
-    }
+    fill(a, &mut map, first);
     map.pageout()?;
     let swapped = map.swapped_pages()? as u64;
     ready
@@ -431,14 +426,7 @@ fn child(
     // EOF when the parent closes its end: the swapoff is over.
     let mut b = [0u8; 1];
     let _ = go.read(&mut b);
-    let mut bad = 0;
-    for (i, page) in map.as_mut_slice().chunks_exact(PAGE).enumerate() {
-        a.pattern.fill(a.seed, (first + i) as u64, &mut expect);
-        if page != expect.as_slice() {
-            bad += 1;
-        }
-    }
-    Ok(bad)
+    Ok(check(a, &mut map, first))
 }
 
 /// `--around-free CMD`: runs `sh -c "CMD WHAT"`, if given.
