@@ -16,6 +16,11 @@ pub(crate) const NR_PAGES_MIN: u64 = CLUSTER_PAGES;
 pub(crate) const NR_PAGES_MAX: u64 = 1 << 32;
 /// Default size of the vswap device: 4 GiB of 4 KiB pages. Idle slots cost nothing.
 pub(crate) const NR_PAGES_DEFAULT: u64 = 1 << 20;
+/// Default `phys_free_defer`: physical slots of freed vswap slots a CPU queues before a work item
+/// frees them (the swap core's `VSWAP_FREE_QUEUE` bounds it).
+pub(crate) const PHYS_FREE_DEFER_DEFAULT: u32 = 16;
+/// Largest `phys_free_defer`: the swap core queues at most this many per CPU.
+pub(crate) const PHYS_FREE_DEFER_MAX: u32 = 64;
 /// Longest test-only wait between adding the disk and letting it be swapped on, in ms.
 pub(crate) const READY_DELAY_MS_MAX: u32 = 10_000;
 
@@ -61,6 +66,9 @@ pub(crate) struct Config {
     /// Test only: milliseconds to wait, during load, between adding `/dev/vswap0` and letting it
     /// be swapped on, so that a test can try to swap on it in that window.
     pub(crate) test_ready_delay_ms: u32,
+    /// Physical slots of freed vswap slots a CPU queues before a work item frees them; 0 frees
+    /// them on the unmap path.
+    pub(crate) phys_free_defer: u32,
 }
 
 impl Config {
@@ -69,6 +77,7 @@ impl Config {
         nr_pages: u64,
         selftest_warn: u32,
         test_ready_delay_ms: u32,
+        phys_free_defer: u32,
     ) -> Result<Config, ParamError> {
         if !(NR_PAGES_MIN..=NR_PAGES_MAX).contains(&nr_pages)
             || !nr_pages.is_multiple_of(CLUSTER_PAGES)
@@ -98,10 +107,18 @@ impl Config {
                 expected: "at most 10000",
             });
         }
+        if phys_free_defer > PHYS_FREE_DEFER_MAX {
+            return Err(ParamError {
+                name: "phys_free_defer",
+                value: phys_free_defer.into(),
+                expected: "at most 64",
+            });
+        }
         Ok(Config {
             nr_pages,
             selftest_warn,
             test_ready_delay_ms,
+            phys_free_defer,
         })
     }
 }

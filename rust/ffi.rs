@@ -269,6 +269,39 @@ pub(crate) fn rcu_barrier() {
     unsafe { bindings::rcu_barrier() };
 }
 
+/// The swap core's deferred release of physical slots (`struct vswap_backing_free_stat`).
+pub(crate) struct BackingFreeStat {
+    /// Physical slots queued now.
+    pub(crate) pending: u64,
+    /// Physical slots queued since boot.
+    pub(crate) deferred: u64,
+    /// Physical slots of freed pages freed on the unmap path since boot.
+    pub(crate) inline_freed: u64,
+    /// Times the queues were emptied with something in them.
+    pub(crate) drains: u64,
+    /// Of those, by an allocation that found no free slot.
+    pub(crate) flushes: u64,
+}
+
+/// Reads the swap core's deferred release counters. Process context: it may sleep.
+pub(crate) fn backing_free_stat() -> BackingFreeStat {
+    let mut stat = bindings::vswap_backing_free_stat::default();
+    // SAFETY: `stat` is a valid, writable struct; the function may sleep, and the debugfs reader
+    // that calls this runs in process context.
+    unsafe { bindings::vswap_backing_free_stat(&mut stat) };
+    // `unsigned long` is 64 bits wide on every architecture the module builds for.
+    BackingFreeStat {
+        pending: stat.pending as u64,
+        deferred: stat.deferred as u64,
+        inline_freed: stat.inline_freed as u64,
+        drains: stat.drains as u64,
+        flushes: stat.flushes as u64,
+    }
+}
+
+// `phys_free_defer` is bounded by the swap core's per-CPU queue.
+const _: () = assert!(crate::config::PHYS_FREE_DEFER_MAX == bindings::VSWAP_FREE_QUEUE);
+
 /// The vtable of the attached device, reachable from the hooks without a lock.
 ///
 /// # Invariants
@@ -343,6 +376,7 @@ impl Registration {
         disk: &GenDisk<T>,
         backend: Arc<Backend>,
         module: &'static ThisModule,
+        free_defer: u32,
     ) -> Result<Self> {
         let ops = KBox::new(
             bindings::vswap_backend_ops {
@@ -359,6 +393,7 @@ impl Registration {
                 release_phys: Some(release_phys),
                 move_phys: Some(move_phys),
                 free_range: Some(free_range),
+                free_defer,
             },
             GFP_KERNEL,
         )?;

@@ -72,6 +72,10 @@ module! {
             default: 0,
             description: "Test only: ms to wait at load before /dev/vswap0 can be swapped on",
         },
+        phys_free_defer: u32 {
+            default: crate::config::PHYS_FREE_DEFER_DEFAULT,
+            description: "Physical slots of freed pages a CPU queues for a work item (0-64, 0: none)",
+        },
     },
 }
 
@@ -134,7 +138,8 @@ impl State {
         let io = &self.stats.io;
         let n = self.stats.snapshot();
         let p = &b.phys;
-        let lines: [(&str, u64); 34] = [
+        let q = ffi::backing_free_stat();
+        let lines: [(&str, u64); 39] = [
             ("attached", n.attached),
             ("nr_slots", n.nr_slots),
             (
@@ -173,6 +178,11 @@ impl State {
             ("phys_swapoff_moved", n.phys_swapoff_moved),
             ("phys_swapoff_lost", n.phys_swapoff_lost),
             ("phys_swapoff_relocated", n.phys_swapoff_relocated),
+            ("phys_free_pending", q.pending),
+            ("phys_free_deferred", q.deferred),
+            ("phys_free_inline", q.inline_freed),
+            ("phys_free_drains", q.drains),
+            ("phys_free_flushes", q.flushes),
         ];
         for (name, value) in lines {
             writeln!(f, "{name} {value}")?;
@@ -207,6 +217,7 @@ impl VswapModule {
             *module_parameters::nr_pages.value(),
             *module_parameters::selftest_warn.value(),
             *module_parameters::test_ready_delay_ms.value(),
+            *module_parameters::phys_free_defer.value(),
         )
         .map_err(|err| {
             pr_err!(
@@ -259,7 +270,8 @@ impl kernel::Module for VswapModule {
         )?;
         // The last step that can fail: a failure before it leaves nothing attached, and nothing
         // can attach before the disk is ready, below.
-        let registration = ffi::Registration::new(&*disk.lock(), backend, module)?;
+        let registration =
+            ffi::Registration::new(&*disk.lock(), backend, module, config.phys_free_defer)?;
         if config.test_ready_delay_ms != 0 {
             fsleep(Delta::from_millis(config.test_ready_delay_ms.into()));
         }

@@ -208,8 +208,25 @@ zram_gone() {
 	rmmod zram || fail "rmmod zram"
 }
 
-# swaps_used DEV: the Used column of DEV in /proc/swaps (KiB).
-swaps_used() { awk -v d="$1" '$1 == d { print $4 }' /proc/swaps; }
+# phys_frees_settle: wait (up to 5 s) until no physical slot of a freed
+# vswap page is queued for release: they count as used on their device until
+# the work item frees them, a jiffy after the free (phys_free_defer).
+phys_frees_settle() {
+	local i
+	[ -r "$VSWAP_STATS" ] || return 0
+	for i in $(seq 50); do
+		[ "$(vswap_stat phys_free_pending)" = 0 ] && return 0
+		sleep 0.1
+	done
+	log "physical slots still queued for release after 5 s: $(vswap_stat phys_free_pending)"
+}
+
+# swaps_used DEV: the Used column of DEV in /proc/swaps (KiB), once the
+# queued releases are done.
+swaps_used() {
+	phys_frees_settle
+	awk -v d="$1" '$1 == d { print $4 }' /proc/swaps
+}
 
 # vswap_rmmod: rmmod vswap once udev is done with /dev/vswap0. Its probe
 # (blkid) after the disk appears or changes holds the disk open, and an open

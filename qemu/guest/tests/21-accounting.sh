@@ -51,6 +51,7 @@ verify_in_memcg "$cg" --label once --mib 32 --pattern random --seed 211 \
 	fail "verifier: $VERIFY_OUT"
 expect_eq "once: mismatches" "$(field mismatched_pages)" 0
 release_swap_cache "$cg"
+phys_frees_settle
 expect_eq "SwapTotal after exit" "$(meminfo SwapTotal)" "$total0"
 expect_eq "SwapFree after exit" "$(meminfo SwapFree)" "$total0"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"

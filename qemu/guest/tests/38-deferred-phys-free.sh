@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: GPL-2.0
+# weight: 120
+# The physical slots of freed vswap pages are released off the unmap path.
+#
+# A vswap page on disk holds a vswap slot and a physical one. Freeing the
+# page (munmap, exit) queues the physical slot on its CPU, at most 64 per
+# CPU, and a work item releases the queue once phys_free_defer (default 16)
+# are queued, or a jiffy after the first was. Until then the slot keeps its
+# Pointer entry and counts as used on its device. zswap is off here: every
+# page goes to disk.
+#
+#  A. Pages go to disk and come back intact; at exit their physical slots
+#     are queued (phys_free_deferred grows by most of them) and then
+#     released: nothing queued, nothing used on the device or in the module.
+#  B. An allocation that finds no free slot releases the queues and tries
+#     again. 1 MiB is forced out and unmapped while no work item can run
+#     (the verifier runs SCHED_FIFO with a SCHED_FIFO spinner on the other
+#     CPU, the fair class's deadline server and RT throttling off), which
+#     leaves 64 slots queued; then 4 MiB are forced out onto a device of
+#     exactly 4 MiB: every page must go out. Control: on a device
+#     one queue (256 KiB) smaller, pages stay in memory, so the check can
+#     fail.
+#  C. Swapoff of a device while its slots are being freed: swapoff empties
+#     the queues before it walks the device and queues nothing meanwhile,
+#     so no queued slot is taken for an orphan or freed twice. Processes
+#     swap out and exit while the device is swapped off and on in a loop.
+#  D. phys_free_defer=0 queues nothing; phys_free_defer=65 is refused.
+
+zswap_off
+
+# A. The round trip, and what the queue did.
+vswap_on
+phys_on $SWAPDEV
+cg=$(memcg_new vdeferphys 1G)
+d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
+verify_in_memcg "$cg" --label roundtrip --mib 16 --pattern random --seed 381 \
+	--pageout --min-swapped-pct 100 ||
+	fail "verifier (roundtrip): $VERIFY_OUT"
+expect_eq "roundtrip: mismatches" "$(field mismatched_pages)" 0
+release_swap_cache "$cg"
+phys_frees_settle
+deferred=$(( $(vswap_stat phys_free_deferred) - d0 ))
+inline=$(( $(vswap_stat phys_free_inline) - i0 ))
+log "A: 4096 pages on disk freed: $deferred physical slots queued, $inline freed at once;" \
+	"drains $(vswap_stat phys_free_drains), flushes $(vswap_stat phys_free_flushes)"
+expect_ge "A: physical slots queued at the free" "$deferred" 2048
+expect_eq "A: physical slots of freed pages" $(( deferred + inline )) 4096
+expect_eq "A: still queued" "$(vswap_stat phys_free_pending)" 0
+expect_eq "A: physical slots in the module" "$(vswap_stat phys_in_use)" 0
+expect_eq "A: $SWAPDEV used" "$(swaps_used $SWAPDEV)" 0
+swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
+
+# B. The device is full but for queued slots: the allocation releases them.
+# mkswap's size counts the header page: 1025 pages hold 1024 slots. A page
+# that finds no slot stays in memory (zswap_rejected_resident). The starved
+# CPUs would still give ordinary tasks (the work item) a share: the fair
+# class's deadline server and RT throttling are off during the runs, so
+# that only the allocation can release the queue.
+fair_servers=$(ls -d $DBG/sched/fair_server/cpu*)
+for d in $fair_servers; do cat "$d/runtime" >"$OUT/38-runtime.$(basename "$d")"; done
+rt0=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+flush_run() { # LABEL KIB: 1 MiB freed, not released, then 4 MiB out to a KIB device
+	phys_on $SWAPDEV "$2"
+	f0=$(vswap_stat phys_free_flushes) r0=$(vswap_stat zswap_rejected_resident)
+	for d in $fair_servers; do put 0 "$d/runtime"; done
+	put -1 /proc/sys/kernel/sched_rt_runtime_us
+	verify_in_memcg "$cg" --label "$1" --mib 4 --pattern random --seed 383 \
+		--pageout --free-first 1 --free-first-starve ||
+		fail "verifier ($1): $VERIFY_OUT"
+	put "$rt0" /proc/sys/kernel/sched_rt_runtime_us
+	for d in $fair_servers; do put "$(cat "$OUT/38-runtime.$(basename "$d")")" "$d/runtime"; done
+	expect_eq "$1: mismatches" "$(field mismatched_pages)" 0
+	flushes=$(( $(vswap_stat phys_free_flushes) - f0 ))
+	resident=$(( $(vswap_stat zswap_rejected_resident) - r0 ))
+	release_swap_cache "$cg"
+	expect_eq "$1: $SWAPDEV used after exit" "$(swaps_used $SWAPDEV)" 0
+	swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
+}
+flush_run full 4100
+log "B: 4 MiB out to a 4 MiB device holding 64 queued slots: $resident pages found no slot, releases by a failed allocation: $flushes"
+expect_eq "B: pages that found no slot" "$resident" 0
+expect_ge "B: releases by a failed allocation" "$flushes" 1
+flush_run control 3844
+log "B control: a device 256 KiB smaller: $resident pages found no slot"
+expect_ge "B control: pages that found no slot" "$resident" 1
+
+# C. Swapoff and swapon of the device while processes free their pages.
+phys_on $SWAPDEV 65540
+phys_on $SWAPDEV2 65540
+dr0=$(vswap_stat phys_free_drains)
+(
+	for i in $(seq 12); do
+		swapoff $SWAPDEV 2>>"$OUT/38-swapoff.err" || echo "swapoff $i failed" >>"$OUT/38-swapoff.err"
+		swapon $SWAPDEV || echo "swapon $i failed" >>"$OUT/38-swapoff.err"
+	done
+) &
+loop=$!
+ok=0
+for i in $(seq 6); do
+	verify_in_memcg "$cg" --label "churn$i" --mib 8 --pattern random --seed $((390 + i)) \
+		--pageout || { log "verifier (churn$i): $VERIFY_OUT"; ok=1; }
+	[ "$(field mismatched_pages)" = 0 ] || { log "churn$i: mismatches $(field mismatched_pages)"; ok=1; }
+done
+wait $loop
+[ ! -s "$OUT/38-swapoff.err" ] || { sed 's/^/  #   /' "$OUT/38-swapoff.err"; ok=1; }
+expect_eq "C: verifiers and swapoff loop" "$ok" 0
+release_swap_cache "$cg"
+log "C: drains during the churn: $(( $(vswap_stat phys_free_drains) - dr0 ))"
+expect_eq "C: $SWAPDEV used" "$(swaps_used $SWAPDEV)" 0
+expect_eq "C: $SWAPDEV2 used" "$(swaps_used $SWAPDEV2)" 0
+expect_eq "C: physical slots in the module" "$(vswap_stat phys_in_use)" 0
+swapoff $SWAPDEV2 || fail "swapoff $SWAPDEV2"
+swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
+vswap_off
+
+# D. No queue, and a refused value.
+insmod "$MODULE" phys_free_defer=65 2>/dev/null && fail "phys_free_defer=65 accepted"
+dmesg | tail -n 5 | grep -q "invalid phys_free_defer=65: expected at most 64" ||
+	fail "no message for phys_free_defer=65"
+vswap_on phys_free_defer=0
+phys_on $SWAPDEV
+d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
+verify_in_memcg "$cg" --label nodefer --mib 8 --pattern random --seed 389 \
+	--pageout --min-swapped-pct 100 ||
+	fail "verifier (nodefer): $VERIFY_OUT"
+expect_eq "nodefer: mismatches" "$(field mismatched_pages)" 0
+release_swap_cache "$cg"
+deferred=$(( $(vswap_stat phys_free_deferred) - d0 ))
+inline=$(( $(vswap_stat phys_free_inline) - i0 ))
+log "D: phys_free_defer=0: $deferred queued, $inline freed at once"
+expect_eq "D: queued" "$deferred" 0
+expect_eq "D: freed at once" "$inline" 2048
+expect_eq "D: $SWAPDEV used" "$(swaps_used $SWAPDEV)" 0
+rmdir "$cg"
+swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
+vswap_off
