@@ -22,6 +22,12 @@ import sys
 def _mibps(key):
     return lambda r: r["mib"] / r[key] if r[key] > 0 else float("nan")
 
+def _load_share(r):
+    """The load's throughput during the swapoff as a percentage of its throughput before it
+    (vswap-soak --progress); nan for runs without it or whose load was killed."""
+    before, during = r.get("load_rate_before", -1), r.get("load_rate_during", -1)
+    return 100.0 * during / before if before > 0 and during >= 0 else float("nan")
+
 METRICS = {
     "seq": [
         ("swap-out (fill)", "MiB/s", "higher", _mibps("fill_s")),
@@ -52,6 +58,7 @@ METRICS = {
     "swapoff-load": [
         ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
         ("OOM kills of the load", "n", "lower", lambda r: r.get("load_oom_kills", 0)),
+        ("load's pages/s during swapoff, % of before", "%", "higher", _load_share),
     ],
     "redis": [
         ("SET, 2.3x the limit", "req/s", "higher", lambda r: r["set_rps"]),
@@ -172,7 +179,8 @@ def summarize_one(runs, label):
         for name, unit, better, fn in metrics:
             row = {"workload": w, "metric": name, "unit": unit, "better": better}
             for mode in ("stock", "vswap"):
-                vals = [fn(r["result"]) for r in wr if r["mode"] == mode]
+                # nan: the run does not measure it (an older run, a killed load).
+                vals = [x for x in (fn(r["result"]) for r in wr if r["mode"] == mode) if x == x]
                 row[mode] = {
                     "n": len(vals),
                     "median": statistics.median(vals) if vals else None,

@@ -178,7 +178,7 @@ run_swapoff() {
 	rm -f /tmp/vswap-bench-swapoff
 	res=$(in_memcg "$cg" "$VERIFY" --label swapoff --mib "$SWAPOFF_MIB" --pattern random --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
-		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); swapoff $SWAPDEV || exit 1; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff") ||
+		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); swapoff $SWAPDEV || exit 1; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff; echo \$s \$e >/tmp/vswap-bench-swapoff-window") ||
 		fail "$w/$m/$r: $res"
 	record "$w" "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": $SWAPOFF_MIB}" \
 		"$before" ", \"verify\": \"$res\""
@@ -191,12 +191,34 @@ run_swapoff() {
 # priority, on in both modes). It must still be running when swapoff ends,
 # and must find no mismatch; an OOM kill of it is a result (recorded as
 # load_oom_kills), not a failure of the harness.
+# load_rates PROGRESS WINDOW: "BEFORE DURING", the pages per second of a
+# vswap-soak --progress file (lines "NS PAGES") from its first line to the
+# window's start, and within the window ("START_NS END_NS"), each count
+# interpolated linearly at the window's ends; -1 -1 without progress.
+load_rates() {
+	[ -s "$1" ] && [ -s "$2" ] || { echo "-1 -1"; return; }
+	awk -v s="$(cut -d' ' -f1 "$2")" -v e="$(cut -d' ' -f2 "$2")" '
+		function at(t,   i) {
+			if (t <= T[1]) return N[1]
+			for (i = 2; i <= n; i++)
+				if (T[i] >= t)
+					return N[i-1] + (N[i] - N[i-1]) * (t - T[i-1]) / (T[i] - T[i-1])
+			return N[n]
+		}
+		{ n++; T[n] = $1; N[n] = $2 }
+		END {
+			if (n < 2 || s <= T[1] || e > T[n]) { print "-1 -1"; exit }
+			printf "%.1f %.1f\n", (at(s) - N[1]) * 1e9 / (s - T[1]), (at(e) - at(s)) * 1e9 / (e - s)
+		}' "$1"
+}
+
 run_swapoff_load() {
 	local m=$1 r=$2 lcg pid lrc kills
 	lcg=$(memcg_new bench-load 32M)
 	# A profiled swapoff takes longer: the load runs on for as long.
+	rm -f /tmp/vswap-bench-progress
 	in_memcg "$lcg" "$SOAK" --label swapoff-load --mib 48 --seconds "$([ -n "$PERF_HZ" ] && echo 90 || echo 40)" --seed "$r" \
-		>/tmp/vswap-bench-load 2>&1 &
+		--progress /tmp/vswap-bench-progress >/tmp/vswap-bench-load 2>&1 &
 	pid=$!
 	sleep 5
 	# Seconds of two busy CPUs: a tenth of the rate keeps the data small.
@@ -219,8 +241,13 @@ run_swapoff_load() {
 	[ "$lrc" = 0 ] || [ "${kills:-0}" -gt 0 ] ||
 		fail "swapoff-load/$m/$r: the load failed ($lrc): $(tail -3 /tmp/vswap-bench-load)"
 	log "load: rc $lrc, oom kills ${kills:-0}: $(tail -1 /tmp/vswap-bench-load)"
+	# The load's pages per second during the swapoff, and before it (from
+	# its first operation to the swapoff's start): its progress interpolated
+	# at the window's ends. Unknown (-1) if the load was killed.
+	rates=$(load_rates /tmp/vswap-bench-progress /tmp/vswap-bench-swapoff-window)
+	log "load pages/s before, during the swapoff: $rates"
 	# The run recorded above, with what happened to the load.
-	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "swapoff-load"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"', "load_peak_bytes": '"$(cat /tmp/vswap-bench-peak)"', "load_max_bytes": '"$(cat "$lcg/memory.max")"', "relocated": '"$((rel1 - rel0))"'}/' \
+	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "swapoff-load"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"', "load_peak_bytes": '"$(cat /tmp/vswap-bench-peak)"', "load_max_bytes": '"$(cat "$lcg/memory.max")"', "relocated": '"$((rel1 - rel0))"', "load_rate_before": '"${rates% *}"', "load_rate_during": '"${rates#* }"'}/' \
 		"$OUT/bench.jsonl"
 	# Pages of a killed load may still be on the second disk, charged to its
 	# memcg: lift the limit, or the next swapoff cannot bring them in (stock

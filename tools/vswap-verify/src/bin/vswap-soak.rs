@@ -28,12 +28,16 @@ const PAGE: usize = 4096;
 const PM_SWAP: u64 = 1 << 62;
 
 const USAGE: &str = "usage: vswap-soak [--mib N] [--seconds S] [--seed S] [--thp] [--label NAME]
+                  [--progress FILE]
 
-  --mib N       region to map (default 24)
-  --seconds S   how long to run (default 60)
-  --seed S      pattern and operation seed (default 1)
-  --thp         allow large folios (the mTHP/THP sizes enabled in sysfs)
-  --label NAME  a name for the result line";
+  --mib N          region to map (default 24)
+  --seconds S      how long to run (default 60)
+  --seed S         pattern and operation seed (default 1)
+  --thp            allow large folios (the mTHP/THP sizes enabled in sysfs)
+  --label NAME     a name for the result line
+  --progress FILE  after each operation, append `NS PAGES` to FILE: the wall-clock time
+                   (ns since the epoch) and the pages operated on so far, for the load's
+                   throughput over any window (written at exit)";
 
 struct Args {
     mib: usize,
@@ -41,6 +45,7 @@ struct Args {
     seed: u64,
     kind: sys::Kind,
     label: String,
+    progress: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -50,6 +55,7 @@ fn parse_args() -> Result<Args, String> {
         seed: 1,
         kind: sys::Kind::Anon,
         label: "soak".into(),
+        progress: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -60,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => a.seed = num(&value("--seed")?)?,
             "--thp" => a.kind = sys::Kind::Thp,
             "--label" => a.label = value("--label")?,
+            "--progress" => a.progress = Some(value("--progress")?),
             "-h" | "--help" => return Err(String::new()),
             _ => return Err(format!("unknown argument '{arg}'")),
         }
@@ -88,6 +95,13 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+}
+
+/// Wall-clock time in ns since the epoch, as `date +%s%N` prints it.
+fn epoch_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
 }
 
 /// The seed of generation `g` of page contents (as vswap-verify's).
@@ -222,6 +236,9 @@ fn run(a: &Args) -> Result<bool, String> {
     let deadline = start + Duration::from_secs(a.seconds);
     // pageouts, verifies, rewrites, DONTNEED + refills, forks
     let mut ops = [0u64; 5];
+    // (ns since the epoch, pages operated on so far) after each operation.
+    let mut progress: Vec<(u128, u64)> = Vec::new();
+    let mut pages_done = 0u64;
     while Instant::now() < deadline {
         // Ranges of up to 1/4 of the region.
         let len = 1 + rng.below(pages / 4);
@@ -255,6 +272,14 @@ fn run(a: &Args) -> Result<bool, String> {
             }
             _ => s.fork_check(first, end)?,
         }
+        if a.progress.is_some() {
+            pages_done += len as u64;
+            progress.push((epoch_ns(), pages_done));
+        }
+    }
+    if let Some(path) = &a.progress {
+        let lines: String = progress.iter().map(|(t, n)| format!("{t} {n}\n")).collect();
+        std::fs::write(path, lines).map_err(|e| format!("{path}: {e}"))?;
     }
     s.verify(0, pages, "final")?;
     let secs = start.elapsed().as_secs_f64();
