@@ -233,7 +233,10 @@ run_swapoff_load() {
 	rel1=$( [ "$m" = vswap ] && vswap_stat phys_swapoff_relocated || echo 0)
 	kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
 	perf_stop
-	kill -0 "$pid" 2>/dev/null || fail "swapoff-load/$m/$r: the load ended before swapoff did"
+	# Ended before the swapoff did: only an OOM kill (a result) may end it.
+	kill -0 "$pid" 2>/dev/null ||
+		[ "$(awk '$1 == "oom_kill" { print $2 }' "$lcg/memory.events")" -gt 0 ] ||
+		fail "swapoff-load/$m/$r: the load ended before swapoff did"
 	lrc=0
 	wait "$pid" || lrc=$?
 	kills=$(awk '$1 == "oom_kill" { print $2 }' "$lcg/memory.events")
