@@ -17,8 +17,10 @@ pub(crate) const NR_PAGES_MAX: u64 = 1 << 32;
 /// Default size of the vswap device: 4 GiB of 4 KiB pages. Idle slots cost nothing.
 pub(crate) const NR_PAGES_DEFAULT: u64 = 1 << 20;
 /// Default `phys_free_defer`: physical slots of freed vswap slots a CPU queues before a work item
-/// frees them (the swap core's `VSWAP_FREE_QUEUE` bounds it).
-pub(crate) const PHYS_FREE_DEFER_DEFAULT: u32 = 16;
+/// frees them (the swap core's `VSWAP_FREE_QUEUE` bounds it). Off: under TCG the free of
+/// disk-backed pages was slower with the queue (16: 1.23x, 64: 1.15x of the free without it;
+/// Documentation/bench-notes.rst), and TCG cannot say what a real machine gains.
+pub(crate) const PHYS_FREE_DEFER_DEFAULT: u32 = 0;
 /// Largest `phys_free_defer`: the swap core queues at most this many per CPU.
 pub(crate) const PHYS_FREE_DEFER_MAX: u32 = 64;
 /// Longest test-only wait between adding the disk and letting it be swapped on, in ms.

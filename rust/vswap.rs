@@ -74,7 +74,7 @@ module! {
         },
         phys_free_defer: u32 {
             default: crate::config::PHYS_FREE_DEFER_DEFAULT,
-            description: "Physical slots of freed pages a CPU queues for a work item (0-64, 0: none)",
+            description: "Physical slots of freed pages a CPU queues for a work item (0-64; default 0: none)",
         },
     },
 }

@@ -180,7 +180,8 @@ def summarize_one(runs, label):
             row = {"workload": w, "metric": name, "unit": unit, "better": better}
             for mode in ("stock", "vswap"):
                 # nan: the run does not measure it (an older run, a killed load).
-                vals = [x for x in (fn(r["result"]) for r in wr if r["mode"] == mode) if x == x]
+                # A run's own fields (the load's, for swapoff-load) beside its result.
+                vals = [x for x in (fn({**r, **r["result"]}) for r in wr if r["mode"] == mode) if x == x]
                 row[mode] = {
                     "n": len(vals),
                     "median": statistics.median(vals) if vals else None,

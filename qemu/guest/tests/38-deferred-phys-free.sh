@@ -4,8 +4,9 @@
 #
 # A vswap page on disk holds a vswap slot and a physical one. Freeing the
 # page (munmap, exit) queues the physical slot on its CPU, at most 64 per
-# CPU, and a work item releases the queue once phys_free_defer (default 16)
-# are queued, or a jiffy after the first was. Until then the slot keeps its
+# CPU, and a work item releases the queue once phys_free_defer (16 here; the
+# module's default, 0, queues nothing) are queued, or a jiffy after the
+# first was. Until then the slot keeps its
 # Pointer entry and counts as used on its device. zswap is off here: every
 # page goes to disk.
 #
@@ -14,8 +15,9 @@
 #     released: nothing queued, nothing used on the device or in the module.
 #  B. An allocation that finds no free slot releases the queues and tries
 #     again. 1 MiB is forced out and unmapped while no work item can run
-#     (the verifier runs SCHED_FIFO with a SCHED_FIFO spinner on the other
-#     CPU, the fair class's deadline server and RT throttling off), which
+#     (the verifier runs SCHED_FIFO on CPU 0, unbound work items may run
+#     only on CPU 1, where a SCHED_FIFO spinner runs, the fair class's
+#     deadline server and RT throttling off), which
 #     leaves 64 slots queued; then 4 MiB are forced out onto a device of
 #     exactly 4 MiB: every page must go out. Control: on a device
 #     one queue (256 KiB) smaller, pages stay in memory, so the check can
@@ -24,12 +26,12 @@
 #     the queues before it walks the device and queues nothing meanwhile,
 #     so no queued slot is taken for an orphan or freed twice. Processes
 #     swap out and exit while the device is swapped off and on in a loop.
-#  D. phys_free_defer=0 queues nothing; phys_free_defer=65 is refused.
+#  D. The default (phys_free_defer=0) queues nothing; 65 is refused.
 
 zswap_off
 
 # A. The round trip, and what the queue did.
-vswap_on
+vswap_on phys_free_defer=16
 phys_on $SWAPDEV
 cg=$(memcg_new vdeferphys 1G)
 d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
@@ -52,21 +54,29 @@ swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 
 # B. The device is full but for queued slots: the allocation releases them.
 # mkswap's size counts the header page: 1025 pages hold 1024 slots. A page
-# that finds no slot stays in memory (zswap_rejected_resident). The starved
-# CPUs would still give ordinary tasks (the work item) a share: the fair
-# class's deadline server and RT throttling are off during the runs, so
-# that only the allocation can release the queue.
+# that finds no slot stays in memory (zswap_rejected_resident). The work
+# item must not run meanwhile: the verifier runs on CPU 0, unbound work
+# items only on CPU 1, where the verifier's SCHED_FIFO spinner runs (so a
+# sleep of the verifier does not let the work item in), and the fair
+# class's deadline server and RT throttling are off during the runs (they
+# would give it a share of CPU 1).
 fair_servers=$(ls -d $DBG/sched/fair_server/cpu*)
 for d in $fair_servers; do cat "$d/runtime" >"$OUT/38-runtime.$(basename "$d")"; done
 rt0=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+wqmask=/sys/devices/virtual/workqueue/cpumask
+wq0=$(cat $wqmask)
 flush_run() { # LABEL KIB: 1 MiB freed, not released, then 4 MiB out to a KIB device
 	phys_on $SWAPDEV "$2"
 	f0=$(vswap_stat phys_free_flushes) r0=$(vswap_stat zswap_rejected_resident)
 	for d in $fair_servers; do put 0 "$d/runtime"; done
 	put -1 /proc/sys/kernel/sched_rt_runtime_us
-	verify_in_memcg "$cg" --label "$1" --mib 4 --pattern random --seed 383 \
-		--pageout --free-first 1 --free-first-starve ||
+	put 2 $wqmask
+	VERIFY_OUT=$(taskset -c 0 bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cg" \
+		"$VERIFY" --label "$1" --mib 4 --pattern random --seed 383 \
+		--pageout --free-first 1 --free-first-starve) ||
 		fail "verifier ($1): $VERIFY_OUT"
+	echo "  $VERIFY_OUT"
+	put "$wq0" $wqmask
 	put "$rt0" /proc/sys/kernel/sched_rt_runtime_us
 	for d in $fair_servers; do put "$(cat "$OUT/38-runtime.$(basename "$d")")" "$d/runtime"; done
 	expect_eq "$1: mismatches" "$(field mismatched_pages)" 0
@@ -117,7 +127,7 @@ vswap_off
 insmod "$MODULE" phys_free_defer=65 2>/dev/null && fail "phys_free_defer=65 accepted"
 dmesg | tail -n 5 | grep -q "invalid phys_free_defer=65: expected at most 64" ||
 	fail "no message for phys_free_defer=65"
-vswap_on phys_free_defer=0
+vswap_on
 phys_on $SWAPDEV
 d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
 verify_in_memcg "$cg" --label nodefer --mib 8 --pattern random --seed 389 \
@@ -127,7 +137,7 @@ expect_eq "nodefer: mismatches" "$(field mismatched_pages)" 0
 release_swap_cache "$cg"
 deferred=$(( $(vswap_stat phys_free_deferred) - d0 ))
 inline=$(( $(vswap_stat phys_free_inline) - i0 ))
-log "D: phys_free_defer=0: $deferred queued, $inline freed at once"
+log "D: the default, phys_free_defer=0: $deferred queued, $inline freed at once"
 expect_eq "D: queued" "$deferred" 0
 expect_eq "D: freed at once" "$inline" 2048
 expect_eq "D: $SWAPDEV used" "$(swaps_used $SWAPDEV)" 0
