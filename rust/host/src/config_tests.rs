@@ -7,7 +7,8 @@ use std::string::ToString;
 
 #[test]
 fn defaults_are_valid() {
-    let cfg = Config::new(NR_PAGES_DEFAULT, 0, 0, PHYS_FREE_DEFER_DEFAULT).expect("defaults are valid");
+    let cfg =
+        Config::new(NR_PAGES_DEFAULT, 0, 0, PHYS_FREE_DEFER_DEFAULT).expect("defaults are valid");
     assert_eq!(cfg.nr_pages, NR_PAGES_DEFAULT);
     assert_eq!(cfg.selftest_warn, SelftestWarn::Off);
 }
@@ -33,14 +34,17 @@ fn selftest_warn_values() {
         let cfg = Config::new(NR_PAGES_DEFAULT, raw, 0, PHYS_FREE_DEFER_DEFAULT).expect("valid");
         assert_eq!(cfg.selftest_warn, when);
     }
-    let err = Config::new(NR_PAGES_DEFAULT, 3, 0, PHYS_FREE_DEFER_DEFAULT).expect_err("not 0, 1 or 2");
+    let err =
+        Config::new(NR_PAGES_DEFAULT, 3, 0, PHYS_FREE_DEFER_DEFAULT).expect_err("not 0, 1 or 2");
     assert_eq!(err.name, "selftest_warn");
     assert_eq!(err.expected, "0, 1 or 2");
 }
 
 #[test]
 fn errors_name_the_parameter_and_the_range() {
-    let msg = Config::new(100, 0, 0, PHYS_FREE_DEFER_DEFAULT).expect_err("too small").to_string();
+    let msg = Config::new(100, 0, 0, PHYS_FREE_DEFER_DEFAULT)
+        .expect_err("too small")
+        .to_string();
     assert_eq!(
         msg,
         "invalid nr_pages=100: expected a multiple of 512 from 512 to 4294967296"
@@ -50,12 +54,23 @@ fn errors_name_the_parameter_and_the_range() {
 #[test]
 fn test_ready_delay_is_bounded() {
     assert_eq!(
-        Config::new(NR_PAGES_DEFAULT, 0, READY_DELAY_MS_MAX, PHYS_FREE_DEFER_DEFAULT)
-            .expect("the maximum is valid")
-            .test_ready_delay_ms,
+        Config::new(
+            NR_PAGES_DEFAULT,
+            0,
+            READY_DELAY_MS_MAX,
+            PHYS_FREE_DEFER_DEFAULT
+        )
+        .expect("the maximum is valid")
+        .test_ready_delay_ms,
         READY_DELAY_MS_MAX
     );
-    let err = Config::new(NR_PAGES_DEFAULT, 0, READY_DELAY_MS_MAX + 1, PHYS_FREE_DEFER_DEFAULT).expect_err("too long");
+    let err = Config::new(
+        NR_PAGES_DEFAULT,
+        0,
+        READY_DELAY_MS_MAX + 1,
+        PHYS_FREE_DEFER_DEFAULT,
+    )
+    .expect_err("too long");
     assert_eq!(err.name, "test_ready_delay_ms");
     assert_eq!(err.value, u64::from(READY_DELAY_MS_MAX) + 1);
 }
