@@ -51,5 +51,19 @@ for f in $(sed -n 's/^+++ b\///p' patches/0*.patch | sort -u | grep -E '\.[ch]$'
 	fi
 done
 
+step "bench: the load's throughput around a swapoff (load_rates of qemu/guest/bench.sh)"
+# vswap-soak --progress lines "NS PAGES" and a swapoff window "START END":
+# 225 pages by 3.5 s (interpolated) over the 2.5 s since the first line, 50
+# in the window; a window past the last line, or no progress, gives -1 -1.
+tmp=$(mktemp -d)
+printf '1000000000 0\n2000000000 100\n3000000000 200\n4000000000 250\n5000000000 300\n' >"$tmp/progress"
+echo "3500000000 4500000000" >"$tmp/window"
+echo "3500000000 5500000000" >"$tmp/late"
+got=$(bash -c 'eval "$(sed -n "/^load_rates() {/,/^}/p" "$1")"
+	load_rates "$2/progress" "$2/window"; load_rates "$2/progress" "$2/late"
+	load_rates "$2/none" "$2/window"' _ "$VSWAP_TOP/qemu/guest/bench.sh" "$tmp" | tr '\n' ' ')
+rm -rf "$tmp"
+[ "$got" = "90.0 50.0 -1 -1 -1 -1 " ] || { warn "load_rates: got '$got', want '90.0 50.0 -1 -1 -1 -1 '"; fail=1; }
+
 [ $fail = 0 ] || die "check failed"
 step "all checks passed"
