@@ -138,7 +138,7 @@ fi
 accel=$(cat "$VSWAP_CACHE/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)" 2>/dev/null || true)
 cat >"$out/meta.json" <<EOM
 {"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "kernel": "$(cat "$KBUILD/include/config/kernel.release")",
- "guest": "${VSWAP_MEMORY:-1G} RAM (global pass: ${VSWAP_BENCH_GLOBAL_MEMORY:-512M}), ${VSWAP_CPUS:-2} vCPUs, virtme-ng",
+ "guest": "${VSWAP_MEMORY:-1G} RAM (global pass: ${VSWAP_BENCH_GLOBAL_MEMORY:-512M}), ${VSWAP_CPUS:-2} vCPUs (the icount pass: 1), virtme-ng",
  "accel": "${accel:-unknown}", "reps": $(( ${VSWAP_BENCH_FIRST_REP:-1} - 1 + ${VSWAP_BENCH_REPS:-5} )), "mib": ${VSWAP_BENCH_MIB:-256},
  "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-640},
  "kept": "$kept",
