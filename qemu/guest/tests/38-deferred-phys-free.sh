@@ -30,19 +30,27 @@
 
 zswap_off
 
+# roundtrip LABEL MIB SEED: MIB go to disk and come back intact in $cg, and
+# are freed; sets deferred and inline, the physical slots of the freed pages
+# that were queued and that were freed at once.
+roundtrip() {
+	local d0 i0
+	d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
+	verify_in_memcg "$cg" --label "$1" --mib "$2" --pattern random --seed "$3" \
+		--pageout --min-swapped-pct 100 ||
+		fail "verifier ($1): $VERIFY_OUT"
+	expect_eq "$1: mismatches" "$(field mismatched_pages)" 0
+	release_swap_cache "$cg"
+	phys_frees_settle
+	deferred=$(( $(vswap_stat phys_free_deferred) - d0 ))
+	inline=$(( $(vswap_stat phys_free_inline) - i0 ))
+}
+
 # A. The round trip, and what the queue did.
 vswap_on phys_free_defer=16
 phys_on $SWAPDEV
 cg=$(memcg_new vdeferphys 1G)
-d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
-verify_in_memcg "$cg" --label roundtrip --mib 16 --pattern random --seed 381 \
-	--pageout --min-swapped-pct 100 ||
-	fail "verifier (roundtrip): $VERIFY_OUT"
-expect_eq "roundtrip: mismatches" "$(field mismatched_pages)" 0
-release_swap_cache "$cg"
-phys_frees_settle
-deferred=$(( $(vswap_stat phys_free_deferred) - d0 ))
-inline=$(( $(vswap_stat phys_free_inline) - i0 ))
+roundtrip roundtrip 16 381
 log "A: 4096 pages on disk freed: $deferred physical slots queued, $inline freed at once;" \
 	"drains $(vswap_stat phys_free_drains), flushes $(vswap_stat phys_free_flushes)"
 expect_ge "A: physical slots queued at the free" "$deferred" 2048
@@ -129,14 +137,7 @@ dmesg | tail -n 5 | grep -q "invalid phys_free_defer=65: expected at most 64" ||
 	fail "no message for phys_free_defer=65"
 vswap_on
 phys_on $SWAPDEV
-d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
-verify_in_memcg "$cg" --label nodefer --mib 8 --pattern random --seed 389 \
-	--pageout --min-swapped-pct 100 ||
-	fail "verifier (nodefer): $VERIFY_OUT"
-expect_eq "nodefer: mismatches" "$(field mismatched_pages)" 0
-release_swap_cache "$cg"
-deferred=$(( $(vswap_stat phys_free_deferred) - d0 ))
-inline=$(( $(vswap_stat phys_free_inline) - i0 ))
+roundtrip nodefer 8 389
 log "D: the default, phys_free_defer=0: $deferred queued, $inline freed at once"
 expect_eq "D: queued" "$deferred" 0
 expect_eq "D: freed at once" "$inline" 2048
