@@ -27,17 +27,21 @@
 #     so no queued slot is taken for an orphan or freed twice. Processes
 #     swap out and exit while the device is swapped off and on in a loop.
 #  D. The default (phys_free_defer=0) queues nothing; 65 is refused.
+#  E. A's round trip over the other kinds of backing and of pages: zram
+#     (its slot-free notify now comes from the work item), an ext4 swapfile
+#     (slots through extents), shmem, and 64 KiB folios (a freed folio
+#     queues up to 16 slots at once).
 
 zswap_off
 
-# roundtrip LABEL MIB SEED: MIB go to disk and come back intact in $cg, and
-# are freed; sets deferred and inline, the physical slots of the freed pages
-# that were queued and that were freed at once.
+# roundtrip LABEL MIB SEED [VERIFIER ARGS...]: MIB go to disk and come back
+# intact in $cg, and are freed; sets deferred and inline, the physical slots
+# of the freed pages that were queued and that were freed at once.
 roundtrip() {
 	local d0 i0
 	d0=$(vswap_stat phys_free_deferred) i0=$(vswap_stat phys_free_inline)
 	verify_in_memcg "$cg" --label "$1" --mib "$2" --pattern random --seed "$3" \
-		--pageout --min-swapped-pct 100 ||
+		--pageout --min-swapped-pct 100 "${@:4}" ||
 		fail "verifier ($1): $VERIFY_OUT"
 	expect_eq "$1: mismatches" "$(field mismatched_pages)" 0
 	release_swap_cache "$cg"
@@ -142,6 +146,49 @@ log "D: the default, phys_free_defer=0: $deferred queued, $inline freed at once"
 expect_eq "D: queued" "$deferred" 0
 expect_eq "D: freed at once" "$inline" 2048
 expect_eq "D: $SWAPDEV used" "$(swaps_used $SWAPDEV)" 0
+swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
+vswap_off
+
+# E. The other kinds of backing and of pages, with the queue.
+# kind LABEL DEV SEED [VERIFIER ARGS...]: 8 MiB through vswap to DEV and back.
+kind() {
+	roundtrip "$1" 8 "$3" --min-swapped-pct 80 "${@:4}"
+	log "E: $1: $deferred physical slots queued, $inline freed at once"
+	# A freed 64 KiB folio queues 16 slots at once: the queue fills faster.
+	expect_ge "E: $1: physical slots queued" "$deferred" 256
+	expect_eq "E: $1: $2 used" "$(swaps_used "$2")" 0
+}
+vswap_on phys_free_defer=16
+zram_new 64M
+phys_on /dev/zram0
+kind zram /dev/zram0 401
+zram_gone
+mnt=/tmp/vswap-ext4-38
+mkfs.ext4 -q -F $SWAPDEV2 || fail "mkfs.ext4 $SWAPDEV2"
+mkdir -p $mnt
+mount $SWAPDEV2 $mnt || fail "mount $SWAPDEV2"
+fallocate -l 64M $mnt/swapfile || fail "fallocate"
+chmod 600 $mnt/swapfile
+mkswap -q $mnt/swapfile >/dev/null || fail "mkswap swapfile"
+swapon $mnt/swapfile || fail "swapon swapfile"
+kind ext4-swapfile $mnt/swapfile 402
+swapoff $mnt/swapfile || fail "swapoff swapfile"
+umount $mnt || fail "umount $mnt"
+phys_on $SWAPDEV
+kind shmem $SWAPDEV 403 --shmem
+THP=/sys/kernel/mm/transparent_hugepage
+thp0=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/enabled)
+mthp0=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/hugepages-64kB/enabled)
+pmd0=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/hugepages-2048kB/enabled)
+s0=$(cat $THP/hugepages-64kB/stats/swpout)
+put always $THP/enabled
+put never $THP/hugepages-2048kB/enabled
+put always $THP/hugepages-64kB/enabled
+kind mthp64 $SWAPDEV 404 --thp
+put "$mthp0" $THP/hugepages-64kB/enabled
+put "$pmd0" $THP/hugepages-2048kB/enabled
+put "$thp0" $THP/enabled
+expect_ge "E: mthp64: 64 KiB folios swapped out whole" $(( $(cat $THP/hugepages-64kB/stats/swpout) - s0 )) 1
 rmdir "$cg"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
