@@ -6,7 +6,9 @@ results file and a reStructuredText report with ratios vswap/stock.
   bench-report.py RUNS.jsonl META.json OUT.json OUT.rst [PLOT.svg]
 
 With PLOT.svg, scale.svg beside it plots the scaling workloads (swapoff
-against processes and against data), if the runs have them.
+against processes and against data), and growth.svg the growth workloads
+(free latency against the region, kernel memory per page against the
+pages), if the runs have them.
 
 For each workload and metric: the median over the repetitions of each mode,
 the spread (min-max), and the ratio of the medians vswap/stock. Throughputs
@@ -94,6 +96,20 @@ METRICS = {
     "swapoff-data-": [
         ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
     ],
+    # Growth (run_growth): the free's latency per MiB freed (free-*-mib-MIB),
+    # and kernel memory per swapped page per MiB swapped out (metadata-*-mib-MIB).
+    "free-zswap-mib-": [
+        ("free (munmap), pages in zswap", "ms", "lower", lambda r: r["free_ms"]),
+    ],
+    "free-disk-mib-": [
+        ("free (munmap), pages on disk", "ms", "lower", lambda r: r["free_ms"]),
+    ],
+    "metadata-zswap-mib-": [
+        ("slab+vmalloc+percpu per page", "B", "lower", lambda r: _per_page(r, KMEM_EXACT)),
+    ],
+    "metadata-disk-mib-": [
+        ("slab+vmalloc+percpu per page", "B", "lower", lambda r: _per_page(r, KMEM_EXACT)),
+    ],
     "provision-seq": [
         ("smallest disk that finishes", "MiB", "lower", lambda r: r["disk_mib"]),
     ],
@@ -139,6 +155,8 @@ def pressure(r):
         return "counted, %s" % r.get("clock", "CPU ns")
     if r["workload"].startswith(("swapoff-procs-", "swapoff-data-")):
         return "no memcg limit"
+    if "-mib-" in r["workload"]:
+        return "growth"
     if r.get("limit", "max") == "max":
         return "global, %s guest" % r.get("guest_mem", "?")
     return "memcg %s" % r["limit"]
@@ -344,6 +362,12 @@ def rst(meta, rows):
                   "with the data on the disk (stock walks every process's page tables; vswap",
                   "finds each page's owner through the reverse map):", "",
                   f".. image:: {meta['scale_plot']}", "   :alt: swapoff time against processes and data, stock and vswap", ""]
+    if meta.get("growth_plot"):
+        lines += ["", "How the free grows with the region freed, and kernel memory per swapped",
+                  "page with the pages out (slab, vmalloc and per-cpu; small regions carry",
+                  "the noise of a few KiB of slab over few pages):", "",
+                  f".. image:: {meta['growth_plot']}",
+                  "   :alt: free latency against region size, kernel memory per page against pages, stock and vswap", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -380,38 +404,73 @@ def plot(rows, path):
     return True
 
 
-def plot_scale(runs, path):
-    """swapoff time against processes and against data, stock and vswap on one
-    plot each: medians with min-max bars. False if nothing to plot."""
+# The plots of the series: (file, [(workload prefix, x label, y label, metric,
+# x of a run, log y axis)]). Each panel: stock and vswap, medians with min-max bars.
+SERIES_PLOTS = [
+    ("scale.svg", [
+        ("swapoff-procs-", "processes holding the pages (same data)", "swapoff of the disk (ms)",
+         lambda r: r["swapoff_ms"], lambda r, n: n, True),
+        ("swapoff-data-", "MiB on the disk (one process)", "swapoff of the disk (ms)",
+         lambda r: r["swapoff_ms"], lambda r, n: n, True),
+    ]),
+    ("growth.svg", [
+        ("free-zswap-mib-", "MiB freed (pages in zswap)", "free, munmap (ms)",
+         lambda r: r["free_ms"], lambda r, n: n, True),
+        ("free-disk-mib-", "MiB freed (pages on the disk)", "free, munmap (ms)",
+         lambda r: r["free_ms"], lambda r, n: n, True),
+        ("metadata-zswap-mib-", "pages swapped out (in zswap)", "kernel memory per page (B)",
+         lambda r: _per_page(r, KMEM_EXACT), lambda r, n: r["swapped_pages"], False),
+        ("metadata-disk-mib-", "pages swapped out (on the disk)", "kernel memory per page (B)",
+         lambda r: _per_page(r, KMEM_EXACT), lambda r, n: r["swapped_pages"], False),
+    ]),
+]
+
+
+def plot_series(runs, path, panels):
+    """One panel per series of workloads present in the runs: stock and vswap
+    on one plot, the median of each point with min-max bars (x: the median of
+    the runs' x). False if nothing to plot."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    panels = [("swapoff-procs-", "processes holding the pages (same data)"),
-              ("swapoff-data-", "MiB on the disk (one process)")]
     panels = [p for p in panels if any(r["workload"].startswith(p[0]) for r in runs)]
     if not panels:
         return False
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
-    for ax, (key, xlabel) in zip(axes[0], panels):
+    cols = min(len(panels), 2)
+    rows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 4 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (key, xlabel, ylabel, fy, fx, ylog) in zip(axes.flat, panels):
+        nonpos = False
         for mode, colour in (("stock", "tab:blue"), ("vswap", "tab:orange")):
             pts = {}
             for r in runs:
-                if r["workload"].startswith(key) and r["mode"] == mode:
-                    pts.setdefault(_scaled(r["workload"]), []).append(r["result"]["swapoff_ms"])
-            xs = sorted(pts)
-            if not xs:
+                n = _scaled(r["workload"])
+                if r["workload"].startswith(key) and r["mode"] == mode and n >= 0:
+                    rr = {**r, **r["result"]}
+                    y = fy(rr)
+                    if y == y:
+                        pts.setdefault(n, []).append((fx(rr, n), y))
+            ns = sorted(pts)
+            if not ns:
                 continue
-            med = [statistics.median(pts[x]) for x in xs]
-            lo = [m - min(pts[x]) for m, x in zip(med, xs)]
-            hi = [max(pts[x]) - m for m, x in zip(med, xs)]
+            xs = [statistics.median(x for x, _ in pts[n]) for n in ns]
+            ys = [[y for _, y in pts[n]] for n in ns]
+            med = [statistics.median(v) for v in ys]
+            lo = [m - min(v) for m, v in zip(med, ys)]
+            hi = [max(v) - m for m, v in zip(med, ys)]
+            nonpos = nonpos or min(med) <= 0
             ax.errorbar(xs, med, yerr=[lo, hi], marker="o", capsize=3, color=colour, label=mode)
         ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
+        # Per-page figures can be near 0 or below (noise): a linear axis then.
+        if ylog and not nonpos:
+            ax.set_yscale("log")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("swapoff of the disk (ms, median, min-max)")
+        ax.set_ylabel(ylabel + ", median, min-max")
         ax.legend()
     fig.tight_layout()
     fig.savefig(path)
@@ -440,9 +499,10 @@ def main():
     if len(sys.argv) == 6 and plot(rows, sys.argv[5]):
         meta["plot"] = rel(sys.argv[5])
     if len(sys.argv) == 6:
-        scale = os.path.join(os.path.dirname(sys.argv[5]), "scale.svg")
-        if plot_scale(runs, scale):
-            meta["scale_plot"] = rel(scale)
+        for name, panels in SERIES_PLOTS:
+            path = os.path.join(os.path.dirname(sys.argv[5]), name)
+            if plot_series(runs, path, panels):
+                meta[name.split(".")[0] + "_plot"] = rel(path)
     with open(out_json, "w") as f:
         json.dump({"meta": meta, "summary": rows, "runs": runs}, f, indent=1)
     with open(out_rst, "w") as f:

@@ -9,6 +9,8 @@
 #   Documentation/benchmarks.rst       the tables (medians, spreads, ratios)
 #   Documentation/bench/results.json   every run and the summary
 #   Documentation/bench/ratios.svg     the ratios, if matplotlib installs
+#   Documentation/bench/scale.svg      swapoff against processes and data
+#   Documentation/bench/growth.svg     free against region, kernel memory against pages
 #
 # The run's own copy stays in $VSWAP_CACHE/bench/<date>/. Settings:
 # VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256), VSWAP_BENCH_LIMIT (64M),
@@ -20,7 +22,8 @@
 # VSWAP_BENCH_ICOUNT (1; 0 skips it), VSWAP_BENCH_ICOUNT_REPS (5) and
 # VSWAP_BENCH_COST_MIB (32); for the scaling pass VSWAP_BENCH_SCALE (1; 0
 # skips it), VSWAP_BENCH_SCALE_REPS (3), VSWAP_BENCH_SCALE_PROCS (1 16 128
-# 512), VSWAP_BENCH_SCALE_MIB (64), VSWAP_BENCH_SCALE_MIBS (16 64 256 512);
+# 512), VSWAP_BENCH_SCALE_MIB (64), VSWAP_BENCH_SCALE_MIBS (16 64 256 512),
+# VSWAP_BENCH_GROWTH_MIBS (16 64 256), VSWAP_BENCH_SCALE_ONLY (scale growth);
 # VSWAP_BENCH_MERGE=1 keeps the workloads not
 # measured now from the report it replaces (see below). To
 # continue a run whose guest failed: VSWAP_BENCH_PREVIOUS (its memcg
@@ -105,12 +108,14 @@ if [ "${VSWAP_BENCH_ICOUNT:-1}" = 1 ]; then
 	cat "$out/icount/g0/bench.jsonl" >>"$runs"
 fi
 # Pass 4: scaling of swapoff with the processes holding the pages and with the
-# data (qemu/guest/bench.sh run_scale; VSWAP_BENCH_SCALE=0 skips it).
+# data (qemu/guest/bench.sh run_scale), and growth of the free with the region
+# and of kernel memory with the pages out (run_growth); VSWAP_BENCH_SCALE=0
+# skips it, VSWAP_BENCH_SCALE_ONLY (scale growth) picks.
 if [ "${VSWAP_BENCH_SCALE:-1}" = 1 ]; then
-	step "pass 4: swapoff against processes and data"
+	step "pass 4: swapoff against processes and data; free and kernel memory against size"
 	VSWAP_OUT=$out/scale VSWAP_MODULE=$mod/vswap.ko \
 		VSWAP_BENCH_REPS=${VSWAP_BENCH_SCALE_REPS:-3} VSWAP_BENCH_FIRST_REP=1 VSWAP_BENCH_LIMIT=max \
-		VSWAP_BENCH_ONLY=scale "$VSWAP_TOP/qemu/run.sh" --bench
+		VSWAP_BENCH_ONLY=${VSWAP_BENCH_SCALE_ONLY:-scale growth} "$VSWAP_TOP/qemu/run.sh" --bench
 	cat "$out/scale/g0/bench.jsonl" >>"$runs"
 fi
 [ -s "$runs" ] || die "no benchmark results in $runs"

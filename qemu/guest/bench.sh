@@ -9,8 +9,9 @@
 # Environment (from the host): VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256,
 # the region), VSWAP_BENCH_LIMIT (64M, the memcg's memory.max; "max" for
 # global pressure in a small guest: the run is then labelled by guest size), VSWAP_BENCH_ONLY (workload names, all
-# by default but "cost", which the icount pass runs, and "scale", the scaling pass), VSWAP_BENCH_SWAPOFF_MIB (64),
-# VSWAP_BENCH_SCALE_PROCS, VSWAP_BENCH_SCALE_MIB, VSWAP_BENCH_SCALE_MIBS (see run_scale), VSWAP_BENCH_META_MIB
+# by default but "cost", which the icount pass runs, and "scale" and "growth", the scaling pass), VSWAP_BENCH_SWAPOFF_MIB (64),
+# VSWAP_BENCH_SCALE_PROCS, VSWAP_BENCH_SCALE_MIB, VSWAP_BENCH_SCALE_MIBS (see run_scale),
+# VSWAP_BENCH_GROWTH_MIBS (see run_growth), VSWAP_BENCH_META_MIB
 # (128) and VSWAP_BENCH_COST_MIB (32), the swapoff, metadata and cost workloads' own regions,
 # VSWAP_BENCH_COST_WHERE (zswap disk swapoff: the cost runs), VSWAP_MODULE
 # (the vswap.ko built for this kernel).
@@ -278,26 +279,26 @@ kmem_kib() {
 # not count, so that two snapshots compare.
 drain() { sync; echo 3 >/proc/sys/vm/drop_caches; echo 1 >/proc/sys/vm/compact_memory; sleep 1; }
 
-# metadata WHERE: kernel memory per swapped page while 128 MiB (META_MIB) are out
+# metadata WHERE [WORKLOAD]: kernel memory per swapped page while 128 MiB (META_MIB) are out
 # (process alive), against the same snapshot taken before. WHERE zswap:
 # compressible pages, zswap on (vswap: no physical device); disk: random
 # pages, zswap off, the same disk in both modes.
 run_metadata() {
-	local m=$1 r=$2 where=$3 cg k0 res before pat=compressible
+	local m=$1 r=$2 where=$3 w=${4:-metadata-$3} cg k0 res before pat=compressible
 	[ "$where" = disk ] && pat=random
 	cg=$(memcg_new bench 512M)
 	drain
 	before=$(counters)
 	k0=$(kmem_kib)
 	rm -f /tmp/vswap-bench-meminfo
-	res=$(in_memcg "$cg" "$VERIFY" --label "metadata-$where" --mib "$META_MIB" --pattern $pat --seed "$r" \
+	res=$(in_memcg "$cg" "$VERIFY" --label "$w" --mib "$META_MIB" --pattern $pat --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
 		"echo 1G >$cg/memory.reclaim 2>/dev/null; echo 1 >/proc/sys/vm/compact_memory; sleep 1; cat /proc/meminfo >/tmp/vswap-bench-meminfo") ||
-		fail "metadata-$where/$m/$r: $res"
+		fail "$w/$m/$r: $res"
 	local swapped
 	swapped=$(echo "$res" | sed -n 's/.*swapped_pages=\([0-9]*\).*/\1/p')
-	[ -n "$swapped" ] || fail "metadata-$where/$m/$r: no swapped_pages in: $res"
-	record "metadata-$where" "$m" "$r" \
+	[ -n "$swapped" ] || fail "$w/$m/$r: no swapped_pages in: $res"
+	record "$w" "$m" "$r" \
 		"{\"before\": $k0, \"out\": $(kmem_kib /tmp/vswap-bench-meminfo), \"swapped_pages\": $swapped}" \
 		"$before" ", \"verify\": \"$res\""
 	rmdir "$cg" 2>/dev/null || true
@@ -353,6 +354,32 @@ run_scale() {
 	local m=$1 r=$2 n mib
 	for n in $SCALE_PROCS; do run_scale_one "$m" "$r" "swapoff-procs-$n" "$n" "$SCALE_MIB"; done
 	for mib in $SCALE_MIBS; do run_scale_one "$m" "$r" "swapoff-data-$mib" 1 "$mib"; done
+}
+
+# growth: how two costs grow with the work, at VSWAP_BENCH_GROWTH_MIBS (16 64
+# 256) MiB: the free (munmap) latency against the region freed, its pages in
+# zswap or on the disk (run "free" at each size), and the kernel memory per
+# swapped page against the pages out (run_metadata at each size), zswap and
+# disk. Each is a workload of its own, named by the size
+# (free-disk-mib-64, metadata-zswap-mib-256): the report plots them.
+GROWTH_MIBS=${VSWAP_BENCH_GROWTH_MIBS:-16 64 256}
+run_growth() {
+	local m=$1 r=$2 mib
+	for mib in $GROWTH_MIBS; do
+		mode_on "$m"; MIB=$mib LIMIT=512M run_bench "free-zswap-mib-$mib" "$m" "$r"; mode_off
+		mode_on "$m" nozswap; MIB=$mib LIMIT=512M run_bench "free-disk-mib-$mib" "$m" "$r"; mode_off
+		META_MIB=$mib metadata_both "$m" "$r" "-mib-$mib"
+	done
+}
+
+# metadata_both MODE REP [SUFFIX]: run_metadata where zswap keeps the pages
+# (its shrinker off; vswap without a physical device), then on the disk.
+metadata_both() {
+	mode_on "$1"
+	put N "/sys/module/zswap/parameters/shrinker_enabled"
+	[ "$1" = vswap ] && { swapoff $SWAPDEV || fail "swapoff $SWAPDEV"; }
+	run_metadata "$1" "$2" zswap "metadata-zswap${3:-}"; mode_off
+	mode_on "$1" nozswap; run_metadata "$1" "$2" disk "metadata-disk${3:-}"; mode_off
 }
 
 # idle: kernel memory that an attached, empty /dev/vswap0 of N pages costs
@@ -492,11 +519,9 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 				mode_on "$m" nozswap; phys_on $SWAPDEV2
 				run_swapoff_load "$m" "$r"; mode_off ;;
 			metadata)
-				mode_on "$m"
-				put N "/sys/module/zswap/parameters/shrinker_enabled"
-				[ "$m" = vswap ] && { swapoff $SWAPDEV || fail "swapoff $SWAPDEV"; }
-				run_metadata "$m" "$r" zswap; mode_off
-				mode_on "$m" nozswap; run_metadata "$m" "$r" disk; mode_off ;;
+				metadata_both "$m" "$r" ;;
+			growth)
+				run_growth "$m" "$r" ;;
 			redis)
 				mode_on "$m"; run_redis "$m" "$r"; mode_off ;;
 			scale)
