@@ -30,6 +30,16 @@ def _load_share(r):
     before, during = r.get("load_rate_before", -1), r.get("load_rate_during", -1)
     return 100.0 * during / before if before > 0 and during >= 0 else float("nan")
 
+def _num(x):
+    return float("nan") if x is None else x
+
+
+def _per_kpage(r):
+    """swapoff time per 1000 pages on the device when it began (vswap-bench --procs)."""
+    n = r.get("device_pages")
+    return 1000.0 * r["swapoff_ms"] / n if n else float("nan")
+
+
 METRICS = {
     "seq": [
         ("swap-out (fill)", "MiB/s", "higher", _mibps("fill_s")),
@@ -92,6 +102,10 @@ METRICS = {
     # the pages (swapoff-procs-N) and per MiB of data (swapoff-data-MIB).
     "swapoff-procs-": [
         ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
+        # The reclaim before the swapoff also sends the processes' own pages
+        # (stacks, heap) to the disk: the data grows with the processes.
+        ("pages on the disk at swapoff", "pages", "lower", lambda r: _num(r.get("device_pages"))),
+        ("swapoff per 1000 pages on the disk", "ms", "lower", _per_kpage),
     ],
     "swapoff-data-": [
         ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
@@ -225,7 +239,7 @@ def fmt(x, unit):
         return "-"
     if unit in ("MiB/s", "ms", "B"):
         return f"{x:.1f}"
-    if unit in ("req/s", "MiB", "insn/page"):
+    if unit in ("req/s", "MiB", "insn/page", "pages"):
         return f"{x:.0f}"
     return f"{x:.2f}"
 
@@ -412,6 +426,8 @@ SERIES_PLOTS = [
          lambda r: r["swapoff_ms"], lambda r, n: n, True),
         ("swapoff-data-", "MiB on the disk (one process)", "swapoff of the disk (ms)",
          lambda r: r["swapoff_ms"], lambda r, n: n, True),
+        ("swapoff-procs-", "processes holding the pages (same data)",
+         "swapoff per 1000 pages on the disk (ms)", _per_kpage, lambda r, n: n, True),
     ]),
     ("growth.svg", [
         ("free-zswap-mib-", "MiB freed (pages in zswap)", "free, munmap (ms)",
@@ -436,7 +452,10 @@ def plot_series(runs, path, panels):
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    panels = [p for p in panels if any(r["workload"].startswith(p[0]) for r in runs)]
+    def has(p):
+        ys = (p[3]({**r, **r["result"]}) for r in runs if r["workload"].startswith(p[0]))
+        return any(y == y for y in ys)
+    panels = [p for p in panels if has(p)]
     if not panels:
         return False
     cols = min(len(panels), 2)

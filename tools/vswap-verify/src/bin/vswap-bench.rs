@@ -240,6 +240,22 @@ pub fn swapoff(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The pages in use on the swap device `path` (its `Used` in `/proc/swaps`).
+fn device_pages(path: &str) -> Result<u64, String> {
+    let want = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
+    let swaps = std::fs::read_to_string("/proc/swaps").map_err(|e| format!("/proc/swaps: {e}"))?;
+    for line in swaps.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() >= 4 && std::fs::canonicalize(f[0]).is_ok_and(|p| p == want) {
+            let kib: u64 = f[3]
+                .parse()
+                .map_err(|e| format!("/proc/swaps: {line}: {e}"))?;
+            return Ok(kib * 1024 / PAGE as u64);
+        }
+    }
+    Err(format!("{path} is not in /proc/swaps"))
+}
+
 /// Reclaims the memcg's swap cache (`swapcached` in its `memory.stat`) until it is empty, or for
 /// at most five seconds: the copies a disk write leaves are dropped once the write completed.
 fn drop_swap_cache(len: usize) -> Result<(), String> {
@@ -375,10 +391,14 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
             .map_err(|e| format!("a process did not page out: {e}"))?;
         swapped += u64::from_le_bytes(buf);
     }
+    let mut on_device = String::from("null");
     let (swapoff_ns, swapoff_ms) = match &a.swapoff {
         Some(dev) => {
             // Uncounted: the swapoff must read what the children's writes left in the swap cache.
             drop_swap_cache(total * PAGE)?;
+            // What the swapoff moves: the region, and whatever else of the processes (stacks,
+            // heap) the reclaim above sent to the device, which grows with the processes.
+            on_device = device_pages(dev)?.to_string();
             let (ns, ms) = counted(|| {
                 let t = Instant::now();
                 swapoff(dev)?;
@@ -397,8 +417,8 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
     }
     let line = format!(
         "{{\"label\": \"{}\", \"pattern\": \"{}\", \"mib\": {}, \"procs\": {}, \
-         \"pages_each\": {each}, \"swapped_pages\": {swapped}, \"swapoff_ms\": {swapoff_ms}, \
-         \"swapoff_ns\": {swapoff_ns}, \"failed_procs\": {bad}}}",
+         \"pages_each\": {each}, \"swapped_pages\": {swapped}, \"device_pages\": {on_device}, \
+         \"swapoff_ms\": {swapoff_ms}, \"swapoff_ns\": {swapoff_ns}, \"failed_procs\": {bad}}}",
         a.label, a.pattern, a.mib, a.procs
     );
     Ok((line, bad))
