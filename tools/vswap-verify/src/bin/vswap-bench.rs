@@ -15,18 +15,10 @@
 //! (work items, I/O completions) finish. Under QEMU's `-icount shift=0` one nanosecond of guest
 //! time is one instruction, so the figures are instruction counts, the same from run to run.
 
-#[path = "../pattern.rs"]
-mod pattern;
-// Shared with vswap-verify, which uses more of it.
-#[allow(dead_code)]
-#[path = "../sys.rs"]
-mod sys;
-
-use pattern::Pattern;
 use std::process::ExitCode;
 use std::time::Instant;
-
-const PAGE: usize = 4096;
+use vswap_verify::pattern::Pattern;
+use vswap_verify::{sys, PAGE};
 
 const USAGE: &str = "usage: vswap-bench [--mib N] [--seed S] [--pattern P] [--thp] [--random R]
                    [--label NAME] [--around-free CMD] [--cost] [--procs N] [--swapoff DEV]
@@ -467,35 +459,21 @@ fn around_free(a: &Args, what: &str) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("vswap-bench: {e}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(3);
-        }
-    };
-    let result = if args.cost {
-        cost(&args)
-    } else if args.procs > 0 {
-        procs(&args)
-    } else {
-        run(&args)
-    };
-    match result {
-        Ok((line, bad)) => {
-            println!("{line}");
-            if bad == 0 {
-                ExitCode::SUCCESS
+    vswap_verify::tool_main(
+        "vswap-bench",
+        USAGE,
+        parse_args,
+        |a| &a.label,
+        |a| {
+            let (line, bad) = if a.cost {
+                cost(a)?
+            } else if a.procs > 0 {
+                procs(a)?
             } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprintln!("vswap-bench: {}: {e}", args.label);
-            ExitCode::from(2)
-        }
-    }
+                run(a)?
+            };
+            println!("{line}");
+            Ok(bad == 0)
+        },
+    )
 }

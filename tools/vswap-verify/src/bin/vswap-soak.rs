@@ -10,20 +10,13 @@
 //! tracked, so a stale page is a mismatch. At the end the whole region is verified. It prints
 //! one `vswap-soak:` line and exits non-zero on any mismatch.
 
-#[path = "../pattern.rs"]
-mod pattern;
-// Shared with vswap-verify, which uses more of it.
-#[allow(dead_code)]
-#[path = "../sys.rs"]
-mod sys;
-
-use pattern::Pattern;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use vswap_verify::pattern::Pattern;
+use vswap_verify::{num, sys, PAGE};
 
-const PAGE: usize = 4096;
 /// pagemap: the page is in swap.
 const PM_SWAP: u64 = 1 << 62;
 
@@ -75,11 +68,6 @@ fn parse_args() -> Result<Args, String> {
         return Err("--mib must be positive".into());
     }
     Ok(a)
-}
-
-fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.parse()
-        .map_err(|_| format!("'{s}' is not a valid number"))
 }
 
 /// xorshift64*: the operation stream, reproducible from the seed.
@@ -305,22 +293,5 @@ fn run(a: &Args) -> Result<bool, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("vswap-soak: {e}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(3);
-        }
-    };
-    match run(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("vswap-soak: {}: {e}", args.label);
-            ExitCode::from(2)
-        }
-    }
+    vswap_verify::tool_main("vswap-soak", USAGE, parse_args, |a| &a.label, run)
 }

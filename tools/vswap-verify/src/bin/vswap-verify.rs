@@ -10,14 +10,10 @@
 //! measured on one `vswap-verify:` line and exits non-zero on any mismatch, or when less than the
 //! requested share of the data actually went to swap (so a test cannot pass without swapping).
 
-mod pattern;
-mod sys;
-
-use pattern::Pattern;
 use std::process::ExitCode;
 use std::time::Instant;
-
-const PAGE: usize = 4096;
+use vswap_verify::pattern::Pattern;
+use vswap_verify::{num, sys, PAGE};
 
 struct Args {
     mib: usize,
@@ -147,11 +143,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.parse()
-        .map_err(|_| format!("'{s}' is not a valid number"))
-}
-
 /// The seed of generation `generation` of the pages of a run with seed `seed`: generation 0
 /// is `seed` itself.
 fn generation_seed(seed: u64, generation: u32) -> u64 {
@@ -163,24 +154,7 @@ fn mib_per_s(bytes: usize, secs: f64) -> f64 {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("vswap-verify: {e}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(3);
-        }
-    };
-    match run(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("vswap-verify: {}: {e}", args.label);
-            ExitCode::from(2)
-        }
-    }
+    vswap_verify::tool_main("vswap-verify", USAGE, parse_args, |a| &a.label, run)
 }
 
 fn run(a: &Args) -> Result<bool, String> {
