@@ -3,7 +3,7 @@
 #define VSWAP_LEAF_H
 
 /*
- * Vtable leaves (rust/ffi.rs, KernelLeaves). vswap_leaf_alloc() may sleep
+ * Vtable leaves (rust/sys.rs, KernelLeaves). vswap_leaf_alloc() may sleep
  * and returns a zeroed page or NULL; vswap_leaf_free() frees a leaf no
  * reader can reach; vswap_leaf_retire() frees an unpublished leaf after an
  * RCU grace period, in any context, without allocating.

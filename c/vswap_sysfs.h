@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The sysfs files of /dev/vswap0: what rust/ffi.rs calls, and what it provides. */
+/* The sysfs files of /dev/vswap0: what rust/hooks.rs calls, and what it provides. */
 #ifndef _VSWAP_SYSFS_H
 #define _VSWAP_SYSFS_H
 

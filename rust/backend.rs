@@ -20,16 +20,18 @@
 //! what lets the vtable free an emptied leaf while other slots are being looked up.
 
 use crate::{
-    ffi::{
-        free_backing,
+    ktable::{
         AttachedTable,
-        KTable,
-        KernelLeaves,
-        SwapCacheFolio, //
+        KTable, //
     },
     phys::{
         displaced,
         PhysStats, //
+    },
+    sys::{
+        free_backing,
+        KernelLeaves,
+        SwapCacheFolio, //
     },
     vtable::{
         Cluster,
@@ -86,7 +88,7 @@ impl Backend {
         Ok(Arc::new(
             Backend {
                 table: AttachedTable::new(),
-                stats: Arc::new(Stats::new(crate::ffi::this_cpu), GFP_KERNEL)?,
+                stats: Arc::new(Stats::new(crate::sys::this_cpu), GFP_KERNEL)?,
                 swap_type: AtomicI32::new(-1),
                 nr_slots: AtomicU64::new(0),
                 rejected_resident: AtomicU64::new(0),

@@ -14,7 +14,7 @@
 //! virtual. Once ready, the module drops the zeroes cached for it and tells udev to probe again.
 
 use crate::{
-    ffi::{
+    sys::{
         self,
         Served, //
     },
@@ -122,7 +122,7 @@ impl Operations for VswapDisk {
             } else {
                 0
             };
-            let served = ffi::serve_request(&rq, &mut page[..len]);
+            let served = sys::serve_request(&rq, &mut page[..len]);
             if let Ok(Served::Write) = served {
                 // mkswap: say what the device will now tell swapon.
                 match header::parse(&page) {

@@ -12,10 +12,7 @@
 
 use core::{
     fmt,
-    sync::atomic::Ordering::{
-        Relaxed,
-        Release, //
-    }, //
+    sync::atomic::Ordering::Release, //
 };
 use kernel::{
     block::mq::gen_disk::GenDisk,
@@ -38,10 +35,13 @@ use kernel::{
 mod backend;
 mod config;
 mod disk;
-mod ffi;
 mod header;
+mod hooks;
+mod ktable;
 mod phys;
 mod stat;
+mod stats;
+mod sys;
 mod vtable;
 mod word;
 
@@ -51,7 +51,7 @@ use disk::{
     IoStats,
     VswapDisk, //
 };
-use stat::Snapshot;
+use stats::Stats;
 
 module! {
     type: VswapModule,
@@ -79,50 +79,6 @@ module! {
     },
 }
 
-/// Where the module's statistics come from: what the sysfs and debugfs files show.
-pub(crate) struct Stats {
-    backend: Arc<Backend>,
-    io: Arc<IoStats>,
-}
-
-impl Stats {
-    /// The counters now, each read once (relaxed: they need not be consistent with each other).
-    pub(crate) fn snapshot(&self) -> Snapshot {
-        let b = &self.backend;
-        let s = &b.stats;
-        let p = &b.phys;
-        let zswap = s.zswap_slots();
-        let phys = s.phys_slots();
-        Snapshot {
-            attached: u64::from(b.swap_type.load(Relaxed) >= 0),
-            nr_slots: b.nr_slots.load(Relaxed),
-            slots_zswap: zswap,
-            slots_phys: phys,
-            slots_lost: s.lost_slots(),
-            metadata_bytes: s.metadata_bytes(),
-            stores: s.stores(),
-            loads: s.loads(),
-            load_misses: s.load_misses(),
-            erases: s.erases(),
-            zswap_rejected_resident: b.rejected_resident.load(Relaxed),
-            leaf_alloc_failures: s.leaf_alloc_failures.load(Relaxed),
-            io_rejected: self.io.rejected.load(Relaxed),
-            phys_in_use: p.total_in_use(),
-            phys_alloc_ok: p.alloc_ok.load(Relaxed),
-            phys_alloc_failed: p.alloc_failed.load(Relaxed),
-            phys_alloc_stale: p.alloc_stale.load(Relaxed),
-            phys_decompress_saved: p.decompress_saved.load(Relaxed),
-            phys_writebacks: p.writebacks.load(Relaxed),
-            phys_fallbacks: p.fallbacks.load(Relaxed),
-            phys_replaced_by_zswap: p.replaced_by_zswap.load(Relaxed),
-            phys_freed: p.freed.load(Relaxed),
-            phys_swapoff_moved: p.swapoff_moved.load(Relaxed),
-            phys_swapoff_lost: p.swapoff_lost.load(Relaxed),
-            phys_swapoff_relocated: p.swapoff_relocated.load(Relaxed),
-        }
-    }
-}
-
 /// What the module's debugfs files show.
 struct State {
     config: Config,
@@ -133,68 +89,7 @@ impl State {
     /// The `stats` file: one `name value` line per counter, like `/proc/vmstat` (for debugging;
     /// the stable interface is sysfs, `stat.rs`).
     fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = &self.stats.backend;
-        let s = &b.stats;
-        let io = &self.stats.io;
-        let n = self.stats.snapshot();
-        let p = &b.phys;
-        let q = ffi::backing_free_stat();
-        let lines: [(&str, u64); 39] = [
-            ("attached", n.attached),
-            ("nr_slots", n.nr_slots),
-            (
-                "slots_none",
-                n.nr_slots
-                    .saturating_sub(n.slots_zswap + n.slots_phys + n.slots_lost),
-            ),
-            ("slots_zswap", n.slots_zswap),
-            ("slots_phys", n.slots_phys),
-            ("slots_lost", n.slots_lost),
-            ("stores", n.stores),
-            ("loads", n.loads),
-            ("load_misses", n.load_misses),
-            ("erases", n.erases),
-            ("zswap_rejected_resident", n.zswap_rejected_resident),
-            ("leaves", s.leaves.load(Relaxed)),
-            ("leaves_retired", s.leaves_retired.load(Relaxed)),
-            ("leaf_alloc_failures", n.leaf_alloc_failures),
-            ("metadata_bytes", n.metadata_bytes),
-            ("attaches", b.attaches.load(Relaxed)),
-            ("leaked_at_detach", b.leaked_at_detach.load(Relaxed)),
-            ("io_reads", io.reads.load(Relaxed)),
-            ("io_header_writes", io.header_writes.load(Relaxed)),
-            ("io_rejected", n.io_rejected),
-            ("config_nr_pages", self.config.nr_pages),
-            ("phys_in_use", n.phys_in_use),
-            ("phys_alloc_ok", n.phys_alloc_ok),
-            ("phys_alloc_failed", n.phys_alloc_failed),
-            ("phys_alloc_stale", n.phys_alloc_stale),
-            ("phys_decompress_saved", n.phys_decompress_saved),
-            ("phys_writebacks", n.phys_writebacks),
-            ("phys_fallbacks", n.phys_fallbacks),
-            ("phys_replaced_by_zswap", n.phys_replaced_by_zswap),
-            ("phys_freed", n.phys_freed),
-            ("phys_free_mismatch", p.free_mismatch.load(Relaxed)),
-            ("phys_swapoff_moved", n.phys_swapoff_moved),
-            ("phys_swapoff_lost", n.phys_swapoff_lost),
-            ("phys_swapoff_relocated", n.phys_swapoff_relocated),
-            ("phys_free_pending", q.pending),
-            ("phys_free_deferred", q.deferred),
-            ("phys_free_inline", q.inline_freed),
-            ("phys_free_drains", q.drains),
-            ("phys_free_flushes", q.flushes),
-        ];
-        for (name, value) in lines {
-            writeln!(f, "{name} {value}")?;
-        }
-        // Physical slots in use per swap type, for the types that have some.
-        for (ty, c) in p.in_use.iter().enumerate() {
-            let n = c.load(Relaxed);
-            if n != 0 {
-                writeln!(f, "phys_in_use_type{ty} {n}")?;
-            }
-        }
-        Ok(())
+        self.stats.write_debug(self.config.nr_pages, f)
     }
 }
 
@@ -202,8 +97,8 @@ impl State {
 /// order: the sysfs directory goes (no reader is left in it), the registration goes (the swap
 /// core can no longer attach), then the disk, then the debugfs files.
 struct VswapModule {
-    _sysfs: ffi::SysfsDir,
-    _registration: ffi::Registration,
+    _sysfs: hooks::SysfsDir,
+    _registration: hooks::Registration,
     disk: Pin<KBox<Mutex<GenDisk<VswapDisk>>>>,
     io: Arc<IoStats>,
     _state: Pin<KBox<Scope<State>>>,
@@ -243,10 +138,7 @@ impl kernel::Module for VswapModule {
             root.scope(
                 State {
                     config,
-                    stats: Stats {
-                        backend: backend.clone(),
-                        io: io.clone(),
-                    },
+                    stats: Stats::new(backend.clone(), io.clone()),
                 },
                 c"vswap0",
                 |state, dir| {
@@ -261,22 +153,19 @@ impl kernel::Module for VswapModule {
             new_mutex!(VswapDisk::new(config.nr_pages, io.clone())?),
             GFP_KERNEL,
         )?;
-        let sysfs = ffi::SysfsDir::new(
+        let sysfs = hooks::SysfsDir::new(
             &*disk.lock(),
-            Stats {
-                backend: backend.clone(),
-                io: io.clone(),
-            },
+            Stats::new(backend.clone(), io.clone()),
         )?;
         // The last step that can fail: a failure before it leaves nothing attached, and nothing
         // can attach before the disk is ready, below.
         let registration =
-            ffi::Registration::new(&*disk.lock(), backend, module, config.phys_free_defer)?;
+            hooks::Registration::new(&*disk.lock(), backend, module, config.phys_free_defer)?;
         if config.test_ready_delay_ms != 0 {
             fsleep(Delta::from_millis(config.test_ready_delay_ms.into()));
         }
         io.ready.store(true, Release);
-        ffi::disk_changed(&*disk.lock());
+        sys::disk_changed(&*disk.lock());
         pr_info!(
             "loaded: /dev/vswap0 with {} virtual slots\n",
             config.nr_pages
@@ -297,9 +186,9 @@ impl Drop for VswapModule {
         // Unloading: the module is not pinned, so no device is attached. Look empty again before
         // the registration goes, so that nothing swaps on the disk as an ordinary device.
         self.io.ready.store(false, Release);
-        ffi::disk_changed(&*self.disk.lock());
+        sys::disk_changed(&*self.disk.lock());
         // Leaves retired while swapped on are freed by RCU callbacks in this module's text.
-        ffi::rcu_barrier();
+        sys::rcu_barrier();
         kernel::warn_on!(self.warn_at_unload);
         pr_info!("unloaded\n");
     }

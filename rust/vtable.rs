@@ -28,7 +28,7 @@
 //! This file is plain `core` Rust: it is compiled into the module and into the host test crate
 //! under `rust/host/`, where `cargo test` exercises it, threads included. Its `unsafe` is the
 //! lock-free leaf protocol above (leaf pointers read under [`ReadSide`], retired through
-//! [`Leaves`]); everything that touches C is in `ffi.rs`.
+//! [`Leaves`]); everything that touches C is in `sys.rs` and `ktable.rs`.
 
 use crate::word::Word;
 use core::ops::Deref;

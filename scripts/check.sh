@@ -4,7 +4,7 @@
 # The checks a reviewer runs: rustfmt (the kernel's .rustfmt.toml), clippy with
 # warnings as errors (CLIPPY=1 W=e), checkpatch on patches/ and on the Rust
 # sources, kernel-doc -Wall on what the series touches, and the host crates'
-# own fmt and clippy.
+# own fmt and clippy, and that the module's files import one way (no cycle).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$VSWAP_TOP"
@@ -26,6 +26,9 @@ if ! make -C "$KBUILD" M="$VSWAP_TOP" LLVM="$LLVM_SUFFIX" CLIPPY=1 W=e modules \
 fi
 # The next plain build must not reuse objects built with W=e flags.
 touch rust/vswap.rs
+
+step "the module's import graph has no cycle (scripts/rust-imports.py)"
+python3 scripts/rust-imports.py rust || fail=1
 
 step "clippy on the host crates"
 cargo clippy --quiet --locked --manifest-path rust/host/Cargo.toml --all-targets -- -D warnings || fail=1
