@@ -12,27 +12,19 @@
 
 #include "vswap_sysfs.h"
 
-static ssize_t mm_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
+/* Every file shows what the Rust side formats for its name. */
+static ssize_t vswap_stat_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
 {
-	return vswap_sysfs_show(VSWAP_SYSFS_MM_STAT, buf);
+	return vswap_sysfs_show(attr->attr.name, buf);
 }
 
-static ssize_t io_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return vswap_sysfs_show(VSWAP_SYSFS_IO_STAT, buf);
-}
-
-static ssize_t phys_stat_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
-{
-	return vswap_sysfs_show(VSWAP_SYSFS_PHYS_STAT, buf);
-}
-
-static struct kobj_attribute mm_stat_attr = __ATTR_RO(mm_stat);
-static struct kobj_attribute io_stat_attr = __ATTR_RO(io_stat);
-static struct kobj_attribute phys_stat_attr = __ATTR_RO(phys_stat);
+static struct kobj_attribute mm_stat_attr =
+	__ATTR(mm_stat, 0444, vswap_stat_show, NULL);
+static struct kobj_attribute io_stat_attr =
+	__ATTR(io_stat, 0444, vswap_stat_show, NULL);
+static struct kobj_attribute phys_stat_attr =
+	__ATTR(phys_stat, 0444, vswap_stat_show, NULL);
 
 static struct attribute *vswap_attrs[] = {
 	&mm_stat_attr.attr,

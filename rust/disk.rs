@@ -14,13 +14,13 @@
 //! virtual. Once ready, the module drops the zeroes cached for it and tells udev to probe again.
 
 use crate::{
-    sys::{
-        self,
-        Served, //
-    },
     header::{
         self,
         HEADER_SIZE, //
+    },
+    sys::{
+        self,
+        Served, //
     },
 };
 use core::sync::atomic::{

@@ -123,18 +123,21 @@ unsafe impl Send for SysfsDir {}
 // SAFETY: `&SysfsDir` allows nothing.
 unsafe impl Sync for SysfsDir {}
 
-/// Formats sysfs file `file` of `/sys/block/vswap0/vswap/` into `buf`; called by
+/// Formats the sysfs file named `name` of `/sys/block/vswap0/vswap/` into `buf`; called by
 /// `c/vswap_sysfs.c`.
 ///
 /// # Safety
 ///
-/// `buf` is a sysfs show buffer (`PAGE_SIZE` bytes, writable), and the call comes from a show
-/// callback of the directory of a live [`SysfsDir`].
+/// `name` is a NUL-terminated string valid for the call, `buf` is a sysfs show buffer
+/// (`PAGE_SIZE` bytes, writable), and the call comes from a show callback of the directory of a
+/// live [`SysfsDir`].
 #[no_mangle]
-unsafe extern "C" fn vswap_sysfs_show(file: c_uint, buf: *mut c_char) -> isize {
-    let Some(file) = usize::try_from(file)
-        .ok()
-        .and_then(|i| crate::stat::File::ALL.get(i).copied())
+unsafe extern "C" fn vswap_sysfs_show(name: *const c_char, buf: *mut c_char) -> isize {
+    // SAFETY: By the safety requirements `name` is a NUL-terminated string valid for the call.
+    let name = unsafe { CStr::from_char_ptr(name.cast()) };
+    let Some(file) = crate::stat::File::ALL
+        .into_iter()
+        .find(|f| f.name().as_bytes() == name.to_bytes())
     else {
         return EINVAL.to_errno() as isize;
     };

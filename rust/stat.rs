@@ -1,71 +1,151 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The stable statistics of `/dev/vswap0`: the sysfs files under `/sys/block/vswap0/vswap/`.
+//! The module's counters, each declared once in [`counters!`]: the [`Snapshot`] that holds
+//! them, the stable sysfs files under `/sys/block/vswap0/vswap/` that show some of them, and
+//! the debugfs `stats` file that shows all of them are derived from that one table, as are
+//! vswapctl's reading of the sysfs files (`tools/vswapctl`). A host test checks the table
+//! against the ABI document.
 //!
-//! Each file is one line of decimal values separated by single spaces, in the order its
-//! `*_FIELDS` constant names them, like zram's `mm_stat`. New fields are only ever appended:
-//! this is an ABI (documented in `Documentation/ABI/testing/sysfs-block-vswap`).
+//! Each sysfs file is one line of decimal values separated by single spaces, in table order,
+//! like zram's `mm_stat`. New fields are only ever appended: this is an ABI (documented in
+//! `Documentation/ABI/testing/sysfs-block-vswap`).
 //!
 //! This file is plain `core` Rust: it is compiled into the module and into the host test crate
 //! under `rust/host/`, where `cargo test` exercises it.
 
 use core::fmt;
 
-/// The counters of one moment, read by the module from its live statistics.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Snapshot {
-    /// 1 while `/dev/vswap0` is swapped on.
-    pub(crate) attached: u64,
+/// Declares every counter once, in order: its doc, its name (the [`Snapshot`] field and the
+/// debugfs line), and the sysfs file that shows it (`Mm`, `Io`, `Phys`) with its name there, or
+/// `Debug` for a counter only debugfs shows. Within a sysfs file the table's order is the
+/// file's: new fields go after the file's last one.
+macro_rules! counters {
+    ($( $(#[doc = $doc:literal])+ $field:ident: $file:ident $($sysfs:literal)?, )*) => {
+        /// The counters of one moment, read by the module from its live statistics.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub(crate) struct Snapshot {
+            $( $(#[doc = $doc])+ pub(crate) $field: u64, )*
+        }
+
+        /// Every counter, in table order.
+        pub(crate) const COUNTERS: [Counter; counters!(@count $($field)*)] = [
+            $( Counter {
+                name: stringify!($field),
+                file: counters!(@file $file),
+                sysfs: counters!(@name $field $($sysfs)?),
+            }, )*
+        ];
+
+        impl Snapshot {
+            /// The values, in table order.
+            pub(crate) fn values(&self) -> [u64; COUNTERS.len()] {
+                [ $( self.$field, )* ]
+            }
+
+            /// The snapshot whose values, in table order, are `values`.
+            #[cfg(test)]
+            pub(crate) fn from_values(values: [u64; COUNTERS.len()]) -> Self {
+                let [ $( $field, )* ] = values;
+                Snapshot { $( $field, )* }
+            }
+        }
+    };
+    (@count) => { 0 };
+    (@count $head:ident $($tail:ident)*) => { 1 + counters!(@count $($tail)*) };
+    (@file Debug) => { None };
+    (@file $file:ident) => { Some(File::$file) };
+    (@name $field:ident $sysfs:literal) => { $sysfs };
+    (@name $field:ident) => { stringify!($field) };
+}
+
+/// One counter of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Counter {
+    /// Its name: the [`Snapshot`] field, and its line in debugfs.
+    pub(crate) name: &'static str,
+    /// The sysfs file that shows it, if any.
+    pub(crate) file: Option<File>,
+    /// Its name in that file (the ABI document's).
+    pub(crate) sysfs: &'static str,
+}
+
+counters! {
     /// Virtual slots of the device (its size in pages).
-    pub(crate) nr_slots: u64,
+    nr_slots: Mm "nr_slots",
     /// Slots whose data is in zswap.
-    pub(crate) slots_zswap: u64,
+    slots_zswap: Mm "slots_zswap",
     /// Slots whose data is on a physical swap device.
-    pub(crate) slots_phys: u64,
+    slots_phys: Mm "slots_phys",
     /// Slots whose data was lost (unreadable when its physical device was swapped off).
-    pub(crate) slots_lost: u64,
+    slots_lost: Mm "slots_lost",
     /// Bytes of vtable the module holds.
-    pub(crate) metadata_bytes: u64,
+    metadata_bytes: Mm "metadata_bytes",
+    /// 1 while `/dev/vswap0` is swapped on.
+    attached: Mm "attached",
     /// zswap stores recorded in the vtable.
-    pub(crate) stores: u64,
+    stores: Io "stores",
     /// zswap loads looked up.
-    pub(crate) loads: u64,
+    loads: Io "loads",
     /// Loads of slots that were not in zswap.
-    pub(crate) load_misses: u64,
+    load_misses: Io "load_misses",
     /// zswap entries erased (slot freed or overwritten).
-    pub(crate) erases: u64,
+    erases: Io "erases",
     /// Folios zswap refused that stayed resident, as no physical slot was to be had.
-    pub(crate) zswap_rejected_resident: u64,
+    zswap_rejected_resident: Io "zswap_rejected_resident",
     /// Vtable leaf allocations that failed (the store then failed).
-    pub(crate) leaf_alloc_failures: u64,
+    leaf_alloc_failures: Io "leaf_alloc_failures",
     /// Requests to the block device refused.
-    pub(crate) io_rejected: u64,
+    io_rejected: Io "io_rejected",
     /// Physical slots backing vswap slots now.
-    pub(crate) phys_in_use: u64,
+    phys_in_use: Phys "in_use",
     /// Physical slots allocated.
-    pub(crate) phys_alloc_ok: u64,
+    phys_alloc_ok: Phys "alloc_ok",
     /// Physical slot allocations that failed (no backing device, or full).
-    pub(crate) phys_alloc_failed: u64,
+    phys_alloc_failed: Phys "alloc_failed",
     /// Allocations refused before allocating: the slot no longer held the zswap entry the
     /// caller expected (a stale zswap LRU entry).
-    pub(crate) phys_alloc_stale: u64,
+    phys_alloc_stale: Phys "alloc_stale",
     /// Of those, allocations for zswap writeback: each one a decompression not spent.
-    pub(crate) phys_decompress_saved: u64,
+    phys_decompress_saved: Phys "decompress_saved",
     /// zswap entries written back to a physical slot.
-    pub(crate) phys_writebacks: u64,
+    phys_writebacks: Phys "writebacks",
     /// Pages zswap refused that went to a physical slot.
-    pub(crate) phys_fallbacks: u64,
+    phys_fallbacks: Phys "fallbacks",
     /// Physical slots given up for a zswap store: the page was written out again, or a
     /// writeback was undone.
-    pub(crate) phys_replaced_by_zswap: u64,
+    phys_replaced_by_zswap: Phys "replaced_by_zswap",
     /// Physical slots freed.
-    pub(crate) phys_freed: u64,
+    phys_freed: Phys "freed",
     /// Slots moved off a physical device by its swapoff.
-    pub(crate) phys_swapoff_moved: u64,
+    phys_swapoff_moved: Phys "swapoff_moved",
     /// Slots lost by a physical device's swapoff (read errors).
-    pub(crate) phys_swapoff_lost: u64,
+    phys_swapoff_lost: Phys "swapoff_lost",
     /// Slots moved by a physical device's swapoff to another device, not into memory.
-    pub(crate) phys_swapoff_relocated: u64,
+    phys_swapoff_relocated: Phys "swapoff_relocated",
+    /// Vtable leaves held now.
+    leaves: Debug,
+    /// Vtable leaves emptied and retired (freed after an RCU grace period).
+    leaves_retired: Debug,
+    /// Times the device was attached (swapon).
+    attaches: Debug,
+    /// Slots still in use at a detach (a leak; 0 unless something is wrong).
+    leaked_at_detach: Debug,
+    /// Reads served by the block device (the swap header, zeroes).
+    io_reads: Debug,
+    /// Writes to the header page taken (mkswap).
+    io_header_writes: Debug,
+    /// Physical slots the swap core refused to free: their rmap entry named another owner.
+    phys_free_mismatch: Debug,
+    /// Physical slots of freed pages queued now for a work item to free (`phys_free_defer`).
+    phys_free_pending: Debug,
+    /// Physical slots queued since boot.
+    phys_free_deferred: Debug,
+    /// Physical slots of freed pages freed on the unmap path since boot.
+    phys_free_inline: Debug,
+    /// Times the queues were emptied with something in them.
+    phys_free_drains: Debug,
+    /// Of those, by an allocation that found no free slot.
+    phys_free_flushes: Debug,
 }
 
 /// One sysfs statistics file.
@@ -79,49 +159,11 @@ pub(crate) enum File {
     Phys,
 }
 
-/// The fields of `mm_stat`, in order.
-pub(crate) const MM_STAT_FIELDS: [&str; 6] = [
-    "nr_slots",
-    "slots_zswap",
-    "slots_phys",
-    "slots_lost",
-    "metadata_bytes",
-    "attached",
-];
-
-/// The fields of `io_stat`, in order.
-pub(crate) const IO_STAT_FIELDS: [&str; 7] = [
-    "stores",
-    "loads",
-    "load_misses",
-    "erases",
-    "zswap_rejected_resident",
-    "leaf_alloc_failures",
-    "io_rejected",
-];
-
-/// The fields of `phys_stat`, in order.
-pub(crate) const PHYS_STAT_FIELDS: [&str; 12] = [
-    "in_use",
-    "alloc_ok",
-    "alloc_failed",
-    "alloc_stale",
-    "decompress_saved",
-    "writebacks",
-    "fallbacks",
-    "replaced_by_zswap",
-    "freed",
-    "swapoff_moved",
-    "swapoff_lost",
-    "swapoff_relocated",
-];
-
 impl File {
     /// Every file, in the order the sysfs directory lists them.
     pub(crate) const ALL: [File; 3] = [File::Mm, File::Io, File::Phys];
 
     /// The file's name.
-    #[cfg_attr(not(test), expect(dead_code, reason = "host tests, vswapctl"))]
     pub(crate) fn name(self) -> &'static str {
         match self {
             File::Mm => "mm_stat",
@@ -131,69 +173,30 @@ impl File {
     }
 
     /// The names of the file's fields, in order.
-    #[cfg_attr(not(test), expect(dead_code, reason = "host tests, vswapctl"))]
-    pub(crate) fn fields(self) -> &'static [&'static str] {
-        match self {
-            File::Mm => &MM_STAT_FIELDS,
-            File::Io => &IO_STAT_FIELDS,
-            File::Phys => &PHYS_STAT_FIELDS,
-        }
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "used by the host tests and vswapctl")
+    )]
+    pub(crate) fn fields(self) -> impl Iterator<Item = &'static str> {
+        COUNTERS
+            .iter()
+            .filter(move |c| c.file == Some(self))
+            .map(|c| c.sysfs)
     }
 
-    /// Writes the file's line for `s`: the values in field order, then a newline.
+    /// Writes the file's line for `s`: its values in field order, separated by single spaces,
+    /// then a newline.
     pub(crate) fn write(self, s: &Snapshot, w: &mut impl fmt::Write) -> fmt::Result {
-        match self {
-            File::Mm => line(
-                w,
-                &[
-                    s.nr_slots,
-                    s.slots_zswap,
-                    s.slots_phys,
-                    s.slots_lost,
-                    s.metadata_bytes,
-                    s.attached,
-                ],
-            ),
-            File::Io => line(
-                w,
-                &[
-                    s.stores,
-                    s.loads,
-                    s.load_misses,
-                    s.erases,
-                    s.zswap_rejected_resident,
-                    s.leaf_alloc_failures,
-                    s.io_rejected,
-                ],
-            ),
-            File::Phys => line(
-                w,
-                &[
-                    s.phys_in_use,
-                    s.phys_alloc_ok,
-                    s.phys_alloc_failed,
-                    s.phys_alloc_stale,
-                    s.phys_decompress_saved,
-                    s.phys_writebacks,
-                    s.phys_fallbacks,
-                    s.phys_replaced_by_zswap,
-                    s.phys_freed,
-                    s.phys_swapoff_moved,
-                    s.phys_swapoff_lost,
-                    s.phys_swapoff_relocated,
-                ],
-            ),
+        let mut first = true;
+        for (c, v) in COUNTERS.iter().zip(s.values()) {
+            if c.file == Some(self) {
+                if !first {
+                    w.write_char(' ')?;
+                }
+                first = false;
+                write!(w, "{v}")?;
+            }
         }
+        w.write_char('\n')
     }
-}
-
-/// `values` separated by single spaces, then a newline.
-fn line(w: &mut impl fmt::Write, values: &[u64]) -> fmt::Result {
-    for (i, v) in values.iter().enumerate() {
-        if i != 0 {
-            w.write_char(' ')?;
-        }
-        write!(w, "{v}")?;
-    }
-    w.write_char('\n')
 }

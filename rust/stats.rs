@@ -6,7 +6,10 @@
 use crate::{
     backend::Backend,
     disk::IoStats,
-    stat::Snapshot,
+    stat::{
+        Snapshot,
+        COUNTERS, //
+    },
     sys, //
 };
 use core::{
@@ -28,10 +31,13 @@ impl Stats {
     }
 
     /// The counters now, each read once (relaxed: they need not be consistent with each other).
+    /// Process context: the swap core's deferred release counters are read under its lock.
     pub(crate) fn snapshot(&self) -> Snapshot {
         let b = &self.backend;
         let s = &b.stats;
         let p = &b.phys;
+        let io = &self.io;
+        let q = sys::backing_free_stat();
         let zswap = s.zswap_slots();
         let phys = s.phys_slots();
         Snapshot {
@@ -60,68 +66,36 @@ impl Stats {
             phys_swapoff_moved: p.swapoff_moved.load(Relaxed),
             phys_swapoff_lost: p.swapoff_lost.load(Relaxed),
             phys_swapoff_relocated: p.swapoff_relocated.load(Relaxed),
+            leaves: s.leaves.load(Relaxed),
+            leaves_retired: s.leaves_retired.load(Relaxed),
+            attaches: b.attaches.load(Relaxed),
+            leaked_at_detach: b.leaked_at_detach.load(Relaxed),
+            io_reads: io.reads.load(Relaxed),
+            io_header_writes: io.header_writes.load(Relaxed),
+            phys_free_mismatch: p.free_mismatch.load(Relaxed),
+            phys_free_pending: q.pending,
+            phys_free_deferred: q.deferred,
+            phys_free_inline: q.inline_freed,
+            phys_free_drains: q.drains,
+            phys_free_flushes: q.flushes,
         }
     }
 
-    /// The debugfs `stats` file: one `name value` line per counter, like `/proc/vmstat` (for
-    /// debugging; the stable interface is sysfs, `stat.rs`); `nr_pages` is the module parameter.
+    /// The debugfs `stats` file: one `name value` line per counter of the table (`stat.rs`), like
+    /// `/proc/vmstat` (for debugging; the stable interface is sysfs), then the slots that hold
+    /// nothing, the `nr_pages` parameter and the physical slots in use per swap type.
     pub(crate) fn write_debug(&self, nr_pages: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = &self.backend;
-        let s = &b.stats;
-        let io = &self.io;
         let n = self.snapshot();
-        let p = &b.phys;
-        let q = sys::backing_free_stat();
-        let lines: [(&str, u64); 39] = [
-            ("attached", n.attached),
-            ("nr_slots", n.nr_slots),
-            (
-                "slots_none",
-                n.nr_slots
-                    .saturating_sub(n.slots_zswap + n.slots_phys + n.slots_lost),
-            ),
-            ("slots_zswap", n.slots_zswap),
-            ("slots_phys", n.slots_phys),
-            ("slots_lost", n.slots_lost),
-            ("stores", n.stores),
-            ("loads", n.loads),
-            ("load_misses", n.load_misses),
-            ("erases", n.erases),
-            ("zswap_rejected_resident", n.zswap_rejected_resident),
-            ("leaves", s.leaves.load(Relaxed)),
-            ("leaves_retired", s.leaves_retired.load(Relaxed)),
-            ("leaf_alloc_failures", n.leaf_alloc_failures),
-            ("metadata_bytes", n.metadata_bytes),
-            ("attaches", b.attaches.load(Relaxed)),
-            ("leaked_at_detach", b.leaked_at_detach.load(Relaxed)),
-            ("io_reads", io.reads.load(Relaxed)),
-            ("io_header_writes", io.header_writes.load(Relaxed)),
-            ("io_rejected", n.io_rejected),
-            ("config_nr_pages", nr_pages),
-            ("phys_in_use", n.phys_in_use),
-            ("phys_alloc_ok", n.phys_alloc_ok),
-            ("phys_alloc_failed", n.phys_alloc_failed),
-            ("phys_alloc_stale", n.phys_alloc_stale),
-            ("phys_decompress_saved", n.phys_decompress_saved),
-            ("phys_writebacks", n.phys_writebacks),
-            ("phys_fallbacks", n.phys_fallbacks),
-            ("phys_replaced_by_zswap", n.phys_replaced_by_zswap),
-            ("phys_freed", n.phys_freed),
-            ("phys_free_mismatch", p.free_mismatch.load(Relaxed)),
-            ("phys_swapoff_moved", n.phys_swapoff_moved),
-            ("phys_swapoff_lost", n.phys_swapoff_lost),
-            ("phys_swapoff_relocated", n.phys_swapoff_relocated),
-            ("phys_free_pending", q.pending),
-            ("phys_free_deferred", q.deferred),
-            ("phys_free_inline", q.inline_freed),
-            ("phys_free_drains", q.drains),
-            ("phys_free_flushes", q.flushes),
-        ];
-        for (name, value) in lines {
-            writeln!(f, "{name} {value}")?;
+        for (c, v) in COUNTERS.iter().zip(n.values()) {
+            writeln!(f, "{} {v}", c.name)?;
         }
+        let none = n
+            .nr_slots
+            .saturating_sub(n.slots_zswap + n.slots_phys + n.slots_lost);
+        writeln!(f, "slots_none {none}")?;
+        writeln!(f, "config_nr_pages {nr_pages}")?;
         // Physical slots in use per swap type, for the types that have some.
-        for (ty, c) in p.in_use.iter().enumerate() {
+        for (ty, c) in self.backend.phys.in_use.iter().enumerate() {
             let n = c.load(Relaxed);
             if n != 0 {
                 writeln!(f, "phys_in_use_type{ty} {n}")?;

@@ -153,10 +153,7 @@ impl kernel::Module for VswapModule {
             new_mutex!(VswapDisk::new(config.nr_pages, io.clone())?),
             GFP_KERNEL,
         )?;
-        let sysfs = hooks::SysfsDir::new(
-            &*disk.lock(),
-            Stats::new(backend.clone(), io.clone()),
-        )?;
+        let sysfs = hooks::SysfsDir::new(&*disk.lock(), Stats::new(backend.clone(), io.clone()))?;
         // The last step that can fail: a failure before it leaves nothing attached, and nothing
         // can attach before the disk is ready, below.
         let registration =

@@ -1,40 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Tests of the sysfs statistics lines (`rust/stat.rs`): their shape is an ABI.
+//! Tests of the counter table and the sysfs statistics lines (`rust/stat.rs`): their shape is
+//! an ABI, documented in `Documentation/ABI/testing/sysfs-block-vswap`.
 
 use crate::stat::*;
 use std::string::String;
 use std::vec::Vec;
 
-/// A snapshot whose every field holds a different value: 1, 2, 3... in declaration order.
+/// A snapshot whose every counter holds a different value: 1, 2, 3... in table order.
 fn numbered() -> Snapshot {
-    Snapshot {
-        attached: 1,
-        nr_slots: 2,
-        slots_zswap: 3,
-        slots_phys: 4,
-        slots_lost: 5,
-        metadata_bytes: 6,
-        stores: 7,
-        loads: 8,
-        load_misses: 9,
-        erases: 10,
-        zswap_rejected_resident: 11,
-        leaf_alloc_failures: 12,
-        io_rejected: 13,
-        phys_in_use: 14,
-        phys_alloc_ok: 15,
-        phys_alloc_failed: 16,
-        phys_alloc_stale: 17,
-        phys_decompress_saved: 18,
-        phys_writebacks: 19,
-        phys_fallbacks: 20,
-        phys_replaced_by_zswap: 21,
-        phys_freed: 22,
-        phys_swapoff_moved: 23,
-        phys_swapoff_lost: 24,
-        phys_swapoff_relocated: 25,
+    let mut v = [0u64; COUNTERS.len()];
+    for (i, x) in v.iter_mut().enumerate() {
+        *x = i as u64 + 1;
     }
+    Snapshot::from_values(v)
 }
 
 fn values(file: File, s: &Snapshot) -> Vec<u64> {
@@ -49,76 +28,133 @@ fn values(file: File, s: &Snapshot) -> Vec<u64> {
         .collect()
 }
 
-#[test]
-fn one_value_per_field_in_order() {
-    let s = numbered();
-    assert_eq!(values(File::Mm, &s), [2, 3, 4, 5, 6, 1]);
-    assert_eq!(values(File::Io, &s), [7, 8, 9, 10, 11, 12, 13]);
-    assert_eq!(
-        values(File::Phys, &s),
-        [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]
-    );
-    for f in File::ALL {
-        assert_eq!(values(f, &s).len(), f.fields().len(), "{}", f.name());
-    }
+/// The value of `numbered()` for the counter named `name`.
+fn number_of(name: &str) -> u64 {
+    COUNTERS
+        .iter()
+        .position(|c| c.name == name)
+        .expect("a counter of the table") as u64
+        + 1
 }
 
 #[test]
-fn every_counter_appears_once() {
+fn one_value_per_field_in_order() {
     let s = numbered();
-    let mut all: Vec<u64> = File::ALL.iter().flat_map(|f| values(*f, &s)).collect();
-    all.sort_unstable();
-    assert_eq!(all, (1..=25).collect::<Vec<u64>>());
+    // Each file shows its counters in table order, and nothing else.
+    for f in File::ALL {
+        let want: Vec<u64> = COUNTERS
+            .iter()
+            .filter(|c| c.file == Some(f))
+            .map(|c| number_of(c.name))
+            .collect();
+        assert_eq!(values(f, &s), want, "{}", f.name());
+        assert_eq!(values(f, &s).len(), f.fields().count(), "{}", f.name());
+    }
+    // The ABI as first published: these positions never move.
+    assert_eq!(
+        values(File::Mm, &s),
+        [
+            number_of("nr_slots"),
+            number_of("slots_zswap"),
+            number_of("slots_phys"),
+            number_of("slots_lost"),
+            number_of("metadata_bytes"),
+            number_of("attached"),
+        ]
+    );
+    assert_eq!(values(File::Phys, &s)[0], number_of("phys_in_use"));
+    assert_eq!(
+        values(File::Phys, &s)[11],
+        number_of("phys_swapoff_relocated")
+    );
+}
+
+#[test]
+fn every_counter_appears_once_in_sysfs_or_is_debug_only() {
+    let s = numbered();
+    let mut shown: Vec<u64> = File::ALL.iter().flat_map(|f| values(*f, &s)).collect();
+    shown.sort_unstable();
+    let want: Vec<u64> = COUNTERS
+        .iter()
+        .filter(|c| c.file.is_some())
+        .map(|c| number_of(c.name))
+        .collect();
+    assert_eq!(shown, want);
+    // The debug-only counters are there too, and the table names each counter once.
+    assert!(COUNTERS.iter().any(|c| c.file.is_none()));
+    let mut names: Vec<&str> = COUNTERS.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), COUNTERS.len());
 }
 
 #[test]
 fn field_names_are_unique_and_plain() {
-    let mut names: Vec<&str> = File::ALL
+    for f in File::ALL {
+        let mut names: Vec<&str> = f.fields().collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "{}", f.name());
+    }
+    assert!(COUNTERS.iter().all(|c| [c.name, c.sysfs]
         .iter()
-        .flat_map(|f| f.fields().iter().copied())
-        .collect();
-    let n = names.len();
-    names.sort_unstable();
-    names.dedup();
-    assert_eq!(names.len(), n);
-    assert!(names
-        .iter()
-        .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))));
 }
 
 #[test]
 fn largest_values_fit_a_sysfs_page() {
-    let s = Snapshot {
-        attached: u64::MAX,
-        nr_slots: u64::MAX,
-        slots_zswap: u64::MAX,
-        slots_phys: u64::MAX,
-        slots_lost: u64::MAX,
-        metadata_bytes: u64::MAX,
-        stores: u64::MAX,
-        loads: u64::MAX,
-        load_misses: u64::MAX,
-        erases: u64::MAX,
-        zswap_rejected_resident: u64::MAX,
-        leaf_alloc_failures: u64::MAX,
-        io_rejected: u64::MAX,
-        phys_in_use: u64::MAX,
-        phys_alloc_ok: u64::MAX,
-        phys_alloc_failed: u64::MAX,
-        phys_alloc_stale: u64::MAX,
-        phys_decompress_saved: u64::MAX,
-        phys_writebacks: u64::MAX,
-        phys_fallbacks: u64::MAX,
-        phys_replaced_by_zswap: u64::MAX,
-        phys_freed: u64::MAX,
-        phys_swapoff_moved: u64::MAX,
-        phys_swapoff_lost: u64::MAX,
-        phys_swapoff_relocated: u64::MAX,
-    };
+    let s = Snapshot::from_values([u64::MAX; COUNTERS.len()]);
     for f in File::ALL {
         let mut out = String::new();
         f.write(&s, &mut out).expect("formatting");
         assert!(out.len() < 4096);
-        assert_eq!(values(f, &s), std::vec![u64::MAX; f.fields().len()]);
+        assert_eq!(values(f, &s), std::vec![u64::MAX; f.fields().count()]);
+    }
+}
+
+/// The field names of each file as the ABI document lists them: the first column of the table
+/// under each `What:` line.
+fn abi_fields() -> Vec<(String, Vec<String>)> {
+    let doc = include_str!("../../../Documentation/ABI/testing/sysfs-block-vswap");
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut rules = 0;
+    for line in doc.lines() {
+        if let Some(what) = line.strip_prefix("What:") {
+            let file = what.trim().rsplit('/').next().expect("a path").into();
+            out.push((file, Vec::new()));
+            rules = 0;
+            continue;
+        }
+        let body = line.trim_start_matches('\t');
+        if body.starts_with("===") {
+            rules += 1;
+            continue;
+        }
+        // Between the header rule and the closing one, a name starts in the first column.
+        if rules == 1 && !body.is_empty() && !body.starts_with(' ') {
+            let name = body.split_whitespace().next().expect("a name");
+            out.last_mut().expect("a What: first").1.push(name.into());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_abi_document_lists_the_table() {
+    let abi = abi_fields();
+    assert_eq!(abi.len(), File::ALL.len());
+    for f in File::ALL {
+        let (_, doc) = abi
+            .iter()
+            .find(|(name, _)| name == f.name())
+            .unwrap_or_else(|| panic!("{} is not in the ABI document", f.name()));
+        let table: Vec<String> = f.fields().map(String::from).collect();
+        assert_eq!(
+            doc,
+            &table,
+            "{}: the ABI document and rust/stat.rs",
+            f.name()
+        );
     }
 }

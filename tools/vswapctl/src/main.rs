@@ -7,6 +7,10 @@
 //! and swaps on; `off` undoes it. Statistics come from `/sys/block/vswap0/vswap/`.
 
 mod setup;
+/// The module's counter table (`rust/stat.rs`): which field of which sysfs file is which.
+#[allow(dead_code)]
+#[path = "../../../rust/stat.rs"]
+mod stat;
 mod status;
 mod units;
 

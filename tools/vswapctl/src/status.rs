@@ -5,6 +5,7 @@
 //! zswap's parameters. Every path is taken under a root directory, so that the host tests can
 //! feed it a made-up system.
 
+use crate::stat;
 use crate::units::human;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -70,42 +71,70 @@ pub struct PhysStat {
     pub swapoff_relocated: u64,
 }
 
-/// The first `n` values of a statistics line; later fields (added by newer modules) are ignored.
-fn values(name: &str, text: &str, n: usize) -> Result<Vec<u64>, String> {
-    let v = text
-        .split_whitespace()
+/// The values of a statistics line.
+fn values(name: &str, text: &str) -> Result<Vec<u64>, String> {
+    text.split_whitespace()
         .map(|s| {
             s.parse::<u64>()
                 .map_err(|_| format!("{name}: '{s}' is not a number"))
         })
-        .collect::<Result<Vec<u64>, String>>()?;
-    if v.len() < n {
-        return Err(format!("{name}: {} fields, expected at least {n}", v.len()));
+        .collect()
+}
+
+/// Reads the fields of one sysfs file by name, at the positions the module's counter table
+/// (`rust/stat.rs`) gives them; fields of newer modules are ignored.
+struct Line {
+    file: stat::File,
+    values: Vec<u64>,
+}
+
+impl Line {
+    fn parse(file: stat::File, text: &str) -> Result<Self, String> {
+        Ok(Line {
+            file,
+            values: values(file.name(), text)?,
+        })
     }
-    Ok(v)
+
+    /// The field `name`, if the line has it (older modules have fewer fields).
+    fn get(&self, name: &str) -> Option<u64> {
+        let i = self.file.fields().position(|f| f == name)?;
+        self.values.get(i).copied()
+    }
+
+    /// The field `name`, which every module writes.
+    fn need(&self, name: &str) -> Result<u64, String> {
+        self.get(name).ok_or_else(|| {
+            format!(
+                "{}: {} fields, no '{name}'",
+                self.file.name(),
+                self.values.len()
+            )
+        })
+    }
 }
 
 pub fn parse_mm_stat(text: &str) -> Result<MmStat, String> {
-    let v = values("mm_stat", text, 6)?;
+    let l = Line::parse(stat::File::Mm, text)?;
     Ok(MmStat {
-        nr_slots: v[0],
-        slots_zswap: v[1],
-        slots_phys: v[2],
-        slots_lost: v[3],
-        metadata_bytes: v[4],
-        attached: v[5] != 0,
+        nr_slots: l.need("nr_slots")?,
+        slots_zswap: l.need("slots_zswap")?,
+        slots_phys: l.need("slots_phys")?,
+        slots_lost: l.need("slots_lost")?,
+        metadata_bytes: l.need("metadata_bytes")?,
+        attached: l.need("attached")? != 0,
     })
 }
 
 pub fn parse_phys_stat(text: &str) -> Result<PhysStat, String> {
-    let v = values("phys_stat", text, 11)?;
+    let l = Line::parse(stat::File::Phys, text)?;
     Ok(PhysStat {
-        in_use: v[0],
-        alloc_failed: v[2],
-        writebacks: v[5],
-        fallbacks: v[6],
-        swapoff_lost: v[10],
-        swapoff_relocated: v.get(11).copied().unwrap_or(0),
+        in_use: l.need("in_use")?,
+        alloc_failed: l.need("alloc_failed")?,
+        writebacks: l.need("writebacks")?,
+        fallbacks: l.need("fallbacks")?,
+        swapoff_lost: l.need("swapoff_lost")?,
+        swapoff_relocated: l.get("swapoff_relocated").unwrap_or(0),
     })
 }
 
