@@ -120,7 +120,7 @@ deb:
 test-long: module tools kselftest
 	@qemu/run.sh $$(grep -l '^# suite: long' qemu/guest/tests/*.sh | xargs -n1 basename | sed 's/\.sh$$//')
 
-# One guest test alone: make test-one TEST=03-stock-swap
+# One guest test alone: make test-one TEST=39-stock-swap
 test-one: module tools kselftest
 	@qemu/run.sh $(TEST)
 

@@ -2,7 +2,7 @@
 # weight: 130
 # Large folios (64 KiB mTHP and PMD THP) through vswap, first with zswap never
 # enabled since boot, then with zswap on. This test must run before any other
-# enables zswap (hence its name, before 03-stock-swap): while zswap has never
+# enables zswap (hence its name, the first after the harness checks): while zswap has never
 # been enabled, do_swap_page() builds large folios on swap-in from a
 # synchronous device, which is the path that read the wrong physical slot for
 # every page of a large vswap folio but the first.

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # weight: 100
-# Stock swap (a swap disk plus zswap), no vswap: the loop that later proves
-# vswap is first proven here. A process in a memcg capped at 32 MiB writes
+# Stock swap (a swap disk plus zswap), no vswap: the loop that proves vswap
+# in the other tests, proven on stock swap. (It runs late: 03-large-folios
+# needs zswap never enabled since boot, and this test enables it.) A process in a memcg capped at 32 MiB writes
 # 128 MiB of compressible patterns; >= 100 MiB must go through swap (zswap)
 # and read back intact. Then 64 MiB of random data goes to the disk itself.
 
