@@ -37,9 +37,10 @@ setup:
 kernel: setup
 	@scripts/build-kernel.sh
 
+# The test suite's module: with the test-only parameters (Kbuild, VSWAP_TEST).
 module: kernel
-	@echo "[vswap] building vswap.ko"
-	@$(KMAKE) modules
+	@echo "[vswap] building vswap.ko (test build)"
+	@$(KMAKE) VSWAP_TEST=1 modules
 
 tools:
 	@cargo build --quiet --release --locked --manifest-path tools/vswap-verify/Cargo.toml

@@ -53,30 +53,59 @@ use disk::{
 };
 use stats::Stats;
 
-module! {
-    type: VswapModule,
-    name: "vswap",
-    authors: ["The vswap developers"],
-    description: "Virtual swap layer: zswap without a swapfile, physical swap on demand",
-    license: "GPL",
-    params: {
-        nr_pages: u64 {
-            default: crate::config::NR_PAGES_DEFAULT,
-            description: "Virtual slots of /dev/vswap0: a multiple of 512 in [512, 2^32]",
-        },
-        selftest_warn: u32 {
-            default: 0,
-            description: "Test only: a WARNING at load (1) or unload (2), to prove splat detection",
-        },
-        test_ready_delay_ms: u32 {
-            default: 0,
-            description: "Test only: ms to wait at load before /dev/vswap0 can be swapped on",
-        },
-        phys_free_defer: u32 {
-            default: crate::config::PHYS_FREE_DEFER_DEFAULT,
-            description: "Physical slots of freed pages a CPU queues for a work item (0-64; default 0: none)",
-        },
+/// `module!` with the parameters every build has, and `$test`: the test-only ones, which only
+/// the test suite's build (`VSWAP_TEST=1`, `--cfg vswap_test`; see `Kbuild`) has.
+macro_rules! vswap_module {
+    ($($test:tt)*) => {
+        module! {
+            type: VswapModule,
+            name: "vswap",
+            authors: ["The vswap developers"],
+            description: "Virtual swap layer: zswap without a swapfile, physical swap on demand",
+            license: "GPL",
+            params: {
+                nr_pages: u64 {
+                    default: crate::config::NR_PAGES_DEFAULT,
+                    description: "Virtual slots of /dev/vswap0: a multiple of 512 in [512, 2^32]",
+                },
+                phys_free_defer: u32 {
+                    default: crate::config::PHYS_FREE_DEFER_DEFAULT,
+                    description: "Physical slots of freed pages a CPU queues for a work item (0-64; default 0: none)",
+                },
+                $($test)*
+            },
+        }
+    };
+}
+
+#[cfg(vswap_test)]
+vswap_module! {
+    selftest_warn: u32 {
+        default: 0,
+        description: "Test only: a WARNING at load (1) or unload (2), to prove splat detection",
     },
+    test_ready_delay_ms: u32 {
+        default: 0,
+        description: "Test only: ms to wait at load before /dev/vswap0 can be swapped on",
+    },
+}
+
+#[cfg(not(vswap_test))]
+vswap_module! {}
+
+/// The test-only parameters `selftest_warn` and `test_ready_delay_ms` (test builds).
+#[cfg(vswap_test)]
+fn test_params() -> (u32, u32) {
+    (
+        *module_parameters::selftest_warn.value(),
+        *module_parameters::test_ready_delay_ms.value(),
+    )
+}
+
+/// The test-only parameters: 0 in the module users install, which has none.
+#[cfg(not(vswap_test))]
+fn test_params() -> (u32, u32) {
+    (0, 0)
 }
 
 /// What the module's debugfs files show.
@@ -108,10 +137,11 @@ struct VswapModule {
 impl VswapModule {
     /// Reads and validates the module parameters, explaining any refusal in the kernel log.
     fn config() -> Result<Config> {
+        let (selftest_warn, test_ready_delay_ms) = test_params();
         Config::new(
             *module_parameters::nr_pages.value(),
-            *module_parameters::selftest_warn.value(),
-            *module_parameters::test_ready_delay_ms.value(),
+            selftest_warn,
+            test_ready_delay_ms,
             *module_parameters::phys_free_defer.value(),
         )
         .map_err(|err| {

@@ -99,7 +99,7 @@ rm -rf "$img_dir"
 dpkg-deb -x "$img" "$img_dir"
 vmlinuz=$img_dir/boot/vmlinuz-$krel
 [ -f "$vmlinuz" ] || die "$img has no /boot/vmlinuz-$krel"
-module_for_kernel
+module_for_kernel test
 step "booting the packaged $(basename "$vmlinuz") (smoke run: 01-module-load 28-vswapctl)"
 VSWAP_KIMAGE=$vmlinuz VSWAP_MODULE=$MODULE_DIR/vswap.ko "$VSWAP_TOP/qemu/run.sh" 01-module-load 28-vswapctl
 step "the packaged kernel boots and passes the smoke run"

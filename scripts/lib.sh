@@ -24,9 +24,11 @@ loud() {
 
 # run_logged LOG CMD...: run CMD with all output to LOG; on failure show the
 # tail of the log and its path.
-# module_for_kernel: build vswap.ko for the $VSWAP_KERNEL kernel outside the
-# tree (the tree's objects belong to the debug kernel), in
-# $VSWAP_CACHE/$VSWAP_KERNEL-module; sets MODULE_DIR.
+# module_for_kernel [test]: build vswap.ko for the $VSWAP_KERNEL kernel outside
+# the tree (the tree's objects belong to the debug kernel), in
+# $VSWAP_CACHE/$VSWAP_KERNEL-module; sets MODULE_DIR. "test" builds the test
+# suite's module (VSWAP_TEST=1, with the test-only parameters); without it,
+# the module users install.
 module_for_kernel() {
 	MODULE_DIR=$VSWAP_CACHE/$VSWAP_KERNEL-module
 	rm -rf "$MODULE_DIR"
@@ -36,7 +38,7 @@ module_for_kernel() {
 	cp "$VSWAP_TOP"/c/*.[ch] "$MODULE_DIR/c/"
 	step "building vswap.ko for the $VSWAP_KERNEL kernel"
 	run_logged "$VSWAP_CACHE/logs/$VSWAP_KERNEL-module.log" \
-		make -C "$KBUILD" M="$MODULE_DIR" LLVM="$LLVM_SUFFIX" modules
+		make -C "$KBUILD" M="$MODULE_DIR" LLVM="$LLVM_SUFFIX" VSWAP_TEST="$([ "${1:-}" = test ] && echo 1 || echo 0)" modules
 }
 
 run_logged() {

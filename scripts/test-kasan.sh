@@ -14,7 +14,7 @@ export VSWAP_KERNEL=kasan
 "$VSWAP_TOP/scripts/setup.sh"
 "$VSWAP_TOP/scripts/build-kernel.sh"
 
-module_for_kernel
+module_for_kernel test
 mod=$MODULE_DIR
 # Test 29 loads the module as DKMS builds it: for this kernel.
 VSWAP_DKMS_KO=$VSWAP_CACHE/kasan-dkms-vswap.ko VSWAP_DKMS_WANT=$mod/vswap.ko "$VSWAP_TOP/scripts/dkms.sh"
