@@ -24,6 +24,7 @@
 # skips it), VSWAP_BENCH_SCALE_REPS (3), VSWAP_BENCH_SCALE_PROCS (1 16 128
 # 512), VSWAP_BENCH_SCALE_MIB (64), VSWAP_BENCH_SCALE_MIBS (16 64 256 512),
 # VSWAP_BENCH_GROWTH_MIBS (16 64 256), VSWAP_BENCH_SCALE_ONLY (scale growth);
+# for the no-module pass VSWAP_BENCH_PRISTINE (1; 0 skips it);
 # VSWAP_BENCH_MERGE=1 keeps the workloads not
 # measured now from the report it replaces (see below). To
 # continue a run whose guest failed: VSWAP_BENCH_PREVIOUS (its memcg
@@ -118,6 +119,23 @@ if [ "${VSWAP_BENCH_SCALE:-1}" = 1 ]; then
 		VSWAP_BENCH_ONLY=${VSWAP_BENCH_SCALE_ONLY:-scale growth} "$VSWAP_TOP/qemu/run.sh" --bench
 	cat "$out/scale/g0/bench.jsonl" >>"$runs"
 fi
+# Pass 5: the patched kernel with no module loaded against pristine 7.2 (the
+# bench configuration without the series, VSWAP_KERNEL=pristine, built and
+# cached like the others: ~21 minutes the first time), stock swap on both,
+# counted as in pass 3 (VSWAP_BENCH_PRISTINE=0 skips it).
+if [ "${VSWAP_BENCH_PRISTINE:-1}" = 1 ]; then
+	step "pass 5: the patched kernel without the module against pristine 7.2 (instructions per page)"
+	VSWAP_KERNEL=pristine "$VSWAP_TOP/scripts/build-kernel.sh"
+	for k in pristine patched; do
+		VSWAP_KERNEL=$([ $k = pristine ] && echo pristine || echo bench) \
+			VSWAP_OUT=$out/nomod-$k VSWAP_MODULE=$mod/vswap.ko VSWAP_CPUS=1 VSWAP_KVM=0 \
+			VSWAP_QEMU_OPTS="-icount shift=0,sleep=off" VSWAP_BENCH_CLOCK=icount \
+			VSWAP_BENCH_REPS=${VSWAP_BENCH_ICOUNT_REPS:-5} VSWAP_BENCH_FIRST_REP=1 VSWAP_BENCH_LIMIT=max \
+			VSWAP_BENCH_ONLY=cost VSWAP_BENCH_MODES=stock VSWAP_BENCH_KERNEL_LABEL=$k \
+			"$VSWAP_TOP/qemu/run.sh" --bench
+		cat "$out/nomod-$k/g0/bench.jsonl" >>"$runs"
+	done
+fi
 [ -s "$runs" ] || die "no benchmark results in $runs"
 
 doc=$VSWAP_TOP/Documentation
@@ -130,8 +148,8 @@ if [ "${VSWAP_BENCH_MERGE:-0}" = 1 ] && [ -f "$doc/bench/results.json" ]; then
 import json, sys
 old = json.load(open(sys.argv[1]))
 new = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
-have = {r["workload"] for r in new}
-keep = [r for r in old["runs"] if r["workload"] not in have]
+have = {(r["workload"], r.get("kernel")) for r in new}
+keep = [r for r in old["runs"] if (r["workload"], r.get("kernel")) not in have]
 with open(sys.argv[2], "a") as f:
     for r in keep:
         r.setdefault("measured", old["meta"]["date"])

@@ -13,9 +13,14 @@ set -euo pipefail
 
 FRAGMENTS="kernel/configs/kvm_guest.config"
 # VSWAP_KERNEL (scripts/lib.sh) picks the configuration and the build
-# directory: debug (the tests), kasan (make test-kasan) or bench (make bench).
+# directory: debug (the tests), kasan (make test-kasan), bench (make bench) or
+# pristine (make bench's baseline: the bench configuration without the series).
 LOCAL_FRAGMENTS="$VSWAP_TOP/qemu/base.config"
 for f in $KERNEL_FRAGMENTS; do LOCAL_FRAGMENTS="$LOCAL_FRAGMENTS $VSWAP_TOP/qemu/$f"; done
+# The pristine kernel has no option of the series (CONFIG_VSWAP_*).
+pristine_filter() {
+	if [ "$VSWAP_KERNEL" = pristine ]; then grep -v '^CONFIG_VSWAP_'; else cat; fi
+}
 JOBS=${JOBS:-$(nproc)}
 KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
 
@@ -29,7 +34,9 @@ tool_versions() {
 key=$({ tool_versions
 	echo "$VSWAP_KERNEL"
 	# Relative paths: a clone elsewhere has the same key.
-	cd "$VSWAP_TOP" && sha256sum patches/* qemu/base.config $(printf 'qemu/%s ' $KERNEL_FRAGMENTS) \
+	# The pristine kernel does not depend on the series.
+	cd "$VSWAP_TOP" && sha256sum $([ "$VSWAP_KERNEL" = pristine ] || echo patches/*) \
+		qemu/base.config $(printf 'qemu/%s ' $KERNEL_FRAGMENTS) \
 		scripts/build-kernel.sh scripts/kernel-source.sh
       } | sha256sum | cut -c1-16)
 
@@ -39,7 +46,11 @@ if [ -f "$KBUILD/.vswap-key" ] && [ "$(cat "$KBUILD/.vswap-key")" = "$key" ] &&
 	exit 0
 fi
 
-"$VSWAP_TOP/scripts/kernel-source.sh"
+# The pristine kernel is built from the extracted source, which
+# kernel-source.sh prepares along with the patched tree (told which tree is
+# the patched one: never the pristine).
+VSWAP_KERNEL=$([ "$VSWAP_KERNEL" = pristine ] && echo bench || echo "$VSWAP_KERNEL") \
+	"$VSWAP_TOP/scripts/kernel-source.sh"
 mkdir -p "$KBUILD"
 rm -f "$KBUILD/.vswap-key"
 
@@ -52,7 +63,7 @@ run_logged "$log" "${KMAKE[@]}" x86_64_defconfig
 {
 	for f in $FRAGMENTS; do cat "$KSRC/$f"; done
 	# Strip trailing comments: Kconfig would read them as part of the value.
-	sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' $LOCAL_FRAGMENTS
+	sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' $LOCAL_FRAGMENTS | pristine_filter
 } >>"$KBUILD/.config"
 run_logged "$log" "${KMAKE[@]}" olddefconfig
 
@@ -72,7 +83,7 @@ while read -r line; do
 	else
 		warn "$opt=$val did not stick; continuing"
 	fi
-done < <(grep -h '^CONFIG_' $LOCAL_FRAGMENTS)
+done < <(grep -h '^CONFIG_' $LOCAL_FRAGMENTS | pristine_filter)
 if [ "$missing" = 1 ]; then
 	grep -q '^CONFIG_RUST=y' "$KBUILD/.config" ||
 		warn "CONFIG_RUST dropped: check 'make LLVM=$LLVM_SUFFIX rustavailable', MODVERSIONS, RANDSTRUCT, BTF"

@@ -63,5 +63,9 @@ kasan) KBUILD=$VSWAP_CACHE/build-kasan KERNEL_FRAGMENTS="kasan.config" ;;
 bench) KBUILD=$VSWAP_CACHE/build-bench KERNEL_FRAGMENTS="bench.config" ;;
 # make deb from a given or the running kernel's config (scripts/deb.sh).
 deb) KBUILD=$VSWAP_CACHE/build-deb KERNEL_FRAGMENTS="" ;;
-*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan, bench or deb" ;;
+# The bench configuration without the series, from the pristine source: what
+# the patched kernel without the module is measured against (make bench,
+# VSWAP_BENCH_PRISTINE). Options the series adds are left out of its config.
+pristine) KBUILD=$VSWAP_CACHE/build-pristine KERNEL_FRAGMENTS="bench.config" KSRC=$KSRC_PRISTINE ;;
+*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan, bench, pristine or deb" ;;
 esac

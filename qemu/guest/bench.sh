@@ -13,7 +13,9 @@
 # VSWAP_BENCH_SCALE_PROCS, VSWAP_BENCH_SCALE_MIB, VSWAP_BENCH_SCALE_MIBS (see run_scale),
 # VSWAP_BENCH_GROWTH_MIBS (see run_growth), VSWAP_BENCH_META_MIB
 # (128) and VSWAP_BENCH_COST_MIB (32), the swapoff, metadata and cost workloads' own regions,
-# VSWAP_BENCH_COST_WHERE (zswap disk swapoff: the cost runs), VSWAP_MODULE
+# VSWAP_BENCH_COST_WHERE (zswap disk swapoff: the cost runs), VSWAP_BENCH_MODES
+# ("stock": no vswap runs), VSWAP_BENCH_KERNEL_LABEL (a "kernel" field in
+# every run: pristine or patched, make bench's pass 5), VSWAP_MODULE
 # (the vswap.ko built for this kernel).
 
 REPS=${VSWAP_BENCH_REPS:-5}
@@ -74,8 +76,9 @@ mode_off() {
 # record WORKLOAD MODE REP RESULT BEFORE [EXTRA]: one line of bench.jsonl.
 record() {
 	local line
-	line=$(printf '{"workload": "%s", "mode": "%s", "rep": %s, "limit": "%s", "guest_mem": "%s MiB", "result": %s, "before": %s, "after": %s%s}' \
-		"$1" "$2" "$3" "$LIMIT" "$GUEST_MIB" "$4" "$5" "$(counters)" "${6:-}")
+	line=$(printf '{"workload": "%s", "mode": "%s", "rep": %s, "limit": "%s", "guest_mem": "%s MiB", "result": %s, "before": %s, "after": %s%s%s}' \
+		"$1" "$2" "$3" "$LIMIT" "$GUEST_MIB" "$4" "$5" "$(counters)" "${6:-}" \
+		"${VSWAP_BENCH_KERNEL_LABEL:+, \"kernel\": \"$VSWAP_BENCH_KERNEL_LABEL\"}")
 	echo "$line" >>"$OUT/bench.jsonl"
 	echo "  BENCH $line"
 }
@@ -284,22 +287,27 @@ drain() { sync; echo 3 >/proc/sys/vm/drop_caches; echo 1 >/proc/sys/vm/compact_m
 # compressible pages, zswap on (vswap: no physical device); disk: random
 # pages, zswap off, the same disk in both modes.
 run_metadata() {
-	local m=$1 r=$2 where=$3 w=${4:-metadata-$3} cg k0 res before pat=compressible
+	local m=$1 r=$2 where=$3 w=${4:-metadata-$3} cg k0 res before pat=compressible leaves0
 	[ "$where" = disk ] && pat=random
 	cg=$(memcg_new bench 512M)
 	drain
 	before=$(counters)
 	k0=$(kmem_kib)
-	rm -f /tmp/vswap-bench-meminfo
+	# vswap's vtable leaves are whole pages from the page allocator, which
+	# kmem_kib's kinds do not see: counted from the module's own count.
+	leaves0=$( [ "$m" = vswap ] && vswap_stat leaves || echo 0)
+	rm -f /tmp/vswap-bench-meminfo /tmp/vswap-bench-leaves
 	res=$(in_memcg "$cg" "$VERIFY" --label "$w" --mib "$META_MIB" --pattern $pat --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
-		"echo 1G >$cg/memory.reclaim 2>/dev/null; echo 1 >/proc/sys/vm/compact_memory; sleep 1; cat /proc/meminfo >/tmp/vswap-bench-meminfo") ||
+		"echo 1G >$cg/memory.reclaim 2>/dev/null; echo 1 >/proc/sys/vm/compact_memory; sleep 1; cat /proc/meminfo >/tmp/vswap-bench-meminfo; awk '\$1 == \"leaves\" { print \$2 }' $VSWAP_STATS >/tmp/vswap-bench-leaves 2>/dev/null") ||
 		fail "$w/$m/$r: $res"
+	local leaf_bytes=0
+	[ "$m" = vswap ] && leaf_bytes=$(( ($(cat /tmp/vswap-bench-leaves) - leaves0) * 4096 ))
 	local swapped
 	swapped=$(echo "$res" | sed -n 's/.*swapped_pages=\([0-9]*\).*/\1/p')
 	[ -n "$swapped" ] || fail "$w/$m/$r: no swapped_pages in: $res"
 	record "$w" "$m" "$r" \
-		"{\"before\": $k0, \"out\": $(kmem_kib /tmp/vswap-bench-meminfo), \"swapped_pages\": $swapped}" \
+		"{\"before\": $k0, \"out\": $(kmem_kib /tmp/vswap-bench-meminfo), \"swapped_pages\": $swapped, \"leaf_bytes\": $leaf_bytes}" \
 		"$before" ", \"verify\": \"$res\""
 	rmdir "$cg" 2>/dev/null || true
 }
@@ -492,6 +500,9 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 	# ABBA: odd repetitions start with stock, even ones with vswap.
 	modes="stock vswap"
 	[ $((r % 2)) = 0 ] && modes="vswap stock"
+	# VSWAP_BENCH_MODES=stock: stock swap alone (a kernel without the
+	# series, or the patched one measured against it).
+	[ "${VSWAP_BENCH_MODES:-}" = stock ] && modes=stock
 	for w in $ONLY; do
 		for m in $modes; do
 			case $w in
