@@ -22,10 +22,10 @@
 use crate::{
     ktable::{
         AttachedTable,
-        KTable, //
+        KernelVtable, //
     },
     phys::{
-        displaced,
+        owed_by,
         PhysStats, //
     },
     sys::{
@@ -157,8 +157,8 @@ impl Backend {
 
     /// Hands back what the old word `old` of slot `offset` named: frees its physical slot, if
     /// any, and returns its zswap entry (or 0) for the caller to give back to zswap.
-    fn hand_back(&self, offset: u64, old: Word) -> usize {
-        let d = displaced(old.decode());
+    fn release_old(&self, offset: u64, old: Word) -> usize {
+        let d = owed_by(old.decode());
         if let Some(p) = d.phys {
             self.free_phys(p, offset);
         }
@@ -166,7 +166,7 @@ impl Backend {
     }
 
     /// The zswap entry of slot `offset`, or 0 (also for a PHYS slot: a zswap miss).
-    pub(crate) fn zswap_load(t: &KTable, offset: u64) -> usize {
+    pub(crate) fn zswap_load(t: &KernelVtable, offset: u64) -> usize {
         match t.load(offset, &rcu::read_lock()).decode() {
             Slot::Zswap(p) => p.get() as usize,
             Slot::None | Slot::Phys(_) | Slot::Lost => 0,
@@ -175,14 +175,14 @@ impl Backend {
 
     /// Stores zswap entry `entry` for slot `offset`; returns the entry it replaces (or 0). A
     /// physical slot that backed it is freed: the page is being written out again.
-    pub(crate) fn zswap_store(&self, t: &KTable, offset: u64, entry: usize) -> Result<usize> {
+    pub(crate) fn zswap_store(&self, t: &KernelVtable, offset: u64, entry: usize) -> Result<usize> {
         let word = Self::zswap_word(entry)?;
         match t.store(offset, word, rcu::read_lock) {
             Ok(old) => {
                 if let Slot::Phys(_) = old.decode() {
                     self.phys.replaced_by_zswap.fetch_add(1, Relaxed);
                 }
-                Ok(self.hand_back(offset, old))
+                Ok(self.release_old(offset, old))
             }
             Err(e) => Err(store_errno(e)),
         }
@@ -197,9 +197,9 @@ impl Backend {
 
     /// Forgets what slot `offset` maps to; returns its zswap entry (or 0) and frees a physical
     /// slot that backed it. Never sleeps.
-    pub(crate) fn zswap_erase(&self, t: &KTable, offset: u64) -> usize {
+    pub(crate) fn zswap_erase(&self, t: &KernelVtable, offset: u64) -> usize {
         let old = t.erase(offset, &rcu::read_lock());
-        self.hand_back(offset, old)
+        self.release_old(offset, old)
     }
 
     /// Slots `first..first + nr` are being freed: forgets them, and calls `f(i, zswap, phys)`
@@ -208,7 +208,7 @@ impl Backend {
     /// first, as [`free_backing`] does). Counted as released here. Never sleeps.
     pub(crate) fn free_range(
         &self,
-        t: &KTable,
+        t: &KernelVtable,
         first: u64,
         nr: usize,
         mut f: impl FnMut(usize, usize, Option<PhysSlot>),
@@ -216,7 +216,7 @@ impl Backend {
         // Physical slots released, counted a run of one swap type at a time.
         let mut run: Option<(u8, u64)> = None;
         t.erase_range(first, nr, &rcu::read_lock(), |i, word| {
-            let d = displaced(word.decode());
+            let d = owed_by(word.decode());
             if let Some(p) = d.phys {
                 run = match run {
                     Some((ty, n)) if ty == p.ty => Some((ty, n + 1)),
@@ -242,7 +242,7 @@ impl Backend {
     /// On success the caller owns `expected`; on error the slot is as it was.
     pub(crate) fn alloc_phys(
         &self,
-        t: &KTable,
+        t: &KernelVtable,
         offset: u64,
         folio: &SwapCacheFolio<'_>,
         expected: usize,
@@ -303,7 +303,7 @@ impl Backend {
     ///
     /// The swap core asks only for a slot that zswap does not hold and that is not zero-filled:
     /// it is PHYS, or LOST. Anything else is a bug, reported here; the read fails either way.
-    pub(crate) fn lookup_phys(t: &KTable, offset: u64) -> Option<PhysSlot> {
+    pub(crate) fn lookup_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
         match t.load(offset, &rcu::read_lock()).decode() {
             Slot::Phys(p) => Some(p),
             Slot::Lost => None,
@@ -316,7 +316,7 @@ impl Backend {
 
     /// The physical slot backing slot `offset` now, if any: a lockless hint for choosing how to
     /// do I/O, asked of any slot (unlike [`Backend::lookup_phys`], nothing here is a bug).
-    pub(crate) fn peek_phys(t: &KTable, offset: u64) -> Option<PhysSlot> {
+    pub(crate) fn peek_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
         match t.load(offset, &rcu::read_lock()).decode() {
             Slot::Phys(p) => Some(p),
             Slot::None | Slot::Zswap(_) | Slot::Lost => None,
@@ -328,7 +328,13 @@ impl Backend {
     /// The data is now in the slot's swap cache folio, unless reading it failed (`lost`): then
     /// the slot becomes LOST, and reads of it fail from now on, as a stock swapoff poisons the
     /// page table entry of a page it cannot read.
-    pub(crate) fn release_phys(&self, t: &KTable, offset: u64, p: PhysSlot, lost: bool) -> bool {
+    pub(crate) fn release_phys(
+        &self,
+        t: &KernelVtable,
+        offset: u64,
+        p: PhysSlot,
+        lost: bool,
+    ) -> bool {
         let Ok(phys) = Word::encode(Slot::Phys(p)) else {
             return false;
         };
@@ -362,7 +368,13 @@ impl Backend {
     /// written): maps the slot to `to` and frees `from`. False, and nothing changes, if the
     /// slot does not map `from`; the caller then frees `to`. Called with the slot's swap cache
     /// folio locked, which keeps the word. Never sleeps.
-    pub(crate) fn move_phys(&self, t: &KTable, offset: u64, from: PhysSlot, to: PhysSlot) -> bool {
+    pub(crate) fn move_phys(
+        &self,
+        t: &KernelVtable,
+        offset: u64,
+        from: PhysSlot,
+        to: PhysSlot,
+    ) -> bool {
         let (Ok(old), Ok(new)) = (Word::encode(Slot::Phys(from)), Word::encode(Slot::Phys(to)))
         else {
             return false;

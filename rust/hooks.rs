@@ -17,7 +17,7 @@
 
 use crate::{
     backend::Backend,
-    ktable::KTable,
+    ktable::KernelVtable,
     stats::Stats,
     sys::{
         phys_slot,
@@ -243,7 +243,7 @@ unsafe fn backend<'a>(data: *mut c_void) -> &'a Backend {
 /// # Safety
 ///
 /// The hook contract (module documentation).
-unsafe fn attached<'a>(data: *mut c_void) -> (&'a Backend, Option<&'a KTable>) {
+unsafe fn attached<'a>(data: *mut c_void) -> (&'a Backend, Option<&'a KernelVtable>) {
     // SAFETY: By the hook contract `data` is the registered private pointer.
     let backend = unsafe { backend(data) };
     // SAFETY: By the hook contract the call comes between `attach` and `detach`.

@@ -28,7 +28,7 @@ use kernel::{
 };
 
 /// The vtable type of the attached device.
-pub(crate) type KTable = Table<KVVec<Cluster>, KernelLeaves, Arc<Stats>>;
+pub(crate) type KernelVtable = Table<KVVec<Cluster>, KernelLeaves, Arc<Stats>>;
 
 /// The vtable of the attached device, reachable from the hooks without a lock.
 ///
@@ -36,7 +36,7 @@ pub(crate) type KTable = Table<KVVec<Cluster>, KernelLeaves, Arc<Stats>>;
 ///
 /// `ptr` is null or comes from `KBox::into_raw` and is owned by this object.
 pub(crate) struct AttachedTable {
-    ptr: AtomicPtr<KTable>,
+    ptr: AtomicPtr<KernelVtable>,
 }
 
 impl AttachedTable {
@@ -49,7 +49,7 @@ impl AttachedTable {
     }
 
     /// Installs `table`; gives it back if one is installed already.
-    pub(crate) fn install(&self, table: KBox<KTable>) -> Result<(), KBox<KTable>> {
+    pub(crate) fn install(&self, table: KBox<KernelVtable>) -> Result<(), KBox<KernelVtable>> {
         let raw = KBox::into_raw(table);
         match self
             .ptr
@@ -63,7 +63,7 @@ impl AttachedTable {
     }
 
     /// Removes the table, if any.
-    pub(crate) fn take(&self) -> Option<KBox<KTable>> {
+    pub(crate) fn take(&self) -> Option<KBox<KernelVtable>> {
         let raw = self.ptr.swap(ptr::null_mut(), AcqRel);
         // SAFETY: By the type invariant a non-null `raw` comes from `KBox::into_raw` and is ours.
         (!raw.is_null()).then(|| unsafe { KBox::from_raw(raw) })
@@ -75,14 +75,14 @@ impl AttachedTable {
     ///
     /// The caller is a vswap backend hook: the swap core calls hooks only between `attach` and
     /// `detach`, and [`AttachedTable::take`] is called only by `detach`.
-    pub(crate) unsafe fn get(&self) -> Option<&KTable> {
+    pub(crate) unsafe fn get(&self) -> Option<&KernelVtable> {
         let raw = self.ptr.load(Acquire);
         // SAFETY: By the safety requirements the table is not taken before the hook returns.
         unsafe { raw.as_ref() }
     }
 }
 
-// SAFETY: The table is shared by the hooks through `&` only; `KTable` is `Sync`.
+// SAFETY: The table is shared by the hooks through `&` only; `KernelVtable` is `Sync`.
 unsafe impl Sync for AttachedTable {}
 // SAFETY: Ownership of the table can move between threads.
 unsafe impl Send for AttachedTable {}

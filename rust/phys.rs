@@ -4,7 +4,7 @@
 //!
 //! A virtual slot's word goes NONE -> ZSWAP -> PHYS and back (see `word.rs`). Whenever a word is
 //! replaced, what the old word named must be handed back exactly once: a zswap entry to zswap
-//! (which frees it), a physical slot to the swap allocator. [`displaced`] says which, for every
+//! (which frees it), a physical slot to the swap allocator. [`owed_by`] says which, for every
 //! old word; the callers then do it. Because every change is one atomic exchange on the word,
 //! exactly one caller sees a given old word, so each physical slot is released exactly once.
 //!
@@ -37,7 +37,7 @@ use core::sync::atomic::{
 
 /// What the old word of a slot leaves to be handed back.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Displaced {
+pub(crate) struct Owed {
     /// The zswap entry (its address) to give back to zswap, or 0.
     pub(crate) zswap: u64,
     /// The physical slot to free, if any.
@@ -45,14 +45,14 @@ pub(crate) struct Displaced {
 }
 
 /// What replacing or erasing a word that decoded to `old` leaves to hand back.
-pub(crate) fn displaced(old: Slot) -> Displaced {
+pub(crate) fn owed_by(old: Slot) -> Owed {
     match old {
-        Slot::None | Slot::Lost => Displaced::default(),
-        Slot::Zswap(e) => Displaced {
+        Slot::None | Slot::Lost => Owed::default(),
+        Slot::Zswap(e) => Owed {
             zswap: e.get(),
             phys: None,
         },
-        Slot::Phys(p) => Displaced {
+        Slot::Phys(p) => Owed {
             zswap: 0,
             phys: Some(p),
         },

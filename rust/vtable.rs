@@ -4,9 +4,9 @@
 //!
 //! ```text
 //!   clusters[]   one per 512 slots, allocated at attach: 16 bytes each
-//!   +---------+------+
-//!   | leaf ---+ used |--> Leaf: 512 x AtomicU64 (one page), allocated on the first store,
-//!   +---------+------+          freed (after an RCU grace period) when its last word is erased
+//!   +---------+-------+
+//!   | leaf ---+ holds |--> Leaf: 512 x AtomicU64 (one page), allocated on the first store,
+//!   +---------+-------+          freed (after an RCU grace period) when its last word is erased
 //! ```
 //!
 //! Lookups are lock-free: a reader loads the leaf pointer and then the word, inside an RCU
@@ -14,9 +14,9 @@
 //! Every word changes with one atomic exchange, so a reader sees the old or the new word, never
 //! a torn one.
 //!
-//! `used` counts the non-NONE words of a leaf. A store first takes a reference on the leaf
-//! (`used + 1`), so that a concurrent erase that empties the leaf cannot free it under the store;
-//! an erase that brings `used` to zero marks the leaf [`DEAD`] with a compare-exchange (which
+//! A cluster's `holds` counts what keeps its leaf: one per non-NONE word, and one per store in
+//! flight. A store first takes a reference on the leaf (`holds + 1`), so that a concurrent erase that empties the leaf cannot free it under the store;
+//! an erase that brings `holds` to zero marks the leaf [`DEAD`] with a compare-exchange (which
 //! fails if a store took a reference meanwhile), unpublishes it and hands it to
 //! [`Leaves::retire`], which frees it once no reader can see it. A store that finds a DEAD leaf
 //! waits for it to be unpublished and allocates a new one.
@@ -64,7 +64,7 @@ const DEAD_SPINS: u32 = 1 << 16;
 
 /// Slots per leaf: one swap cluster.
 pub(crate) const LEAF_SLOTS: usize = 512;
-/// Set in [`Cluster::used`] once the leaf is being retired.
+/// Set in [`Cluster::holds`] once the leaf is being retired.
 pub(crate) const DEAD: u32 = 1 << 31;
 
 /// The words of one cluster: exactly one page.
@@ -77,8 +77,9 @@ pub(crate) struct Leaf {
 pub(crate) struct Cluster {
     /// The leaf, or null while the cluster has no word other than NONE.
     leaf: AtomicPtr<Leaf>,
-    /// Non-NONE words in the leaf plus stores in progress, and [`DEAD`].
-    used: AtomicU32,
+    /// What keeps the leaf: one per non-NONE word and one per store in progress; and [`DEAD`]
+    /// once the leaf is being retired.
+    holds: AtomicU32,
 }
 
 impl Cluster {
@@ -86,7 +87,7 @@ impl Cluster {
     pub(crate) const fn new() -> Cluster {
         Cluster {
             leaf: AtomicPtr::new(ptr::null_mut()),
-            used: AtomicU32::new(0),
+            holds: AtomicU32::new(0),
         }
     }
 }
@@ -119,10 +120,10 @@ pub(crate) trait Leaves {
 pub(crate) const SHARDS: usize = 16;
 
 /// The counters every load, store and erase updates: one set per shard, each on a cache line
-/// of its own. Gauges go down by adding `u64::MAX`; the sum over the shards wraps back.
+/// of its own. KindCounts go down by adding `u64::MAX`; the sum over the shards wraps back.
 #[derive(Default)]
 #[repr(align(64))]
-pub(crate) struct Hot {
+pub(crate) struct ShardCounters {
     /// Slots whose word is ZSWAP (a gauge).
     zswap_slots: AtomicU64,
     /// Slots whose word is PHYS (a gauge).
@@ -139,15 +140,15 @@ pub(crate) struct Hot {
     erases: AtomicU64,
 }
 
-/// Words of each kind, counted locally by [`Table::erase_range`] before one update of [`Hot`].
+/// Words of each kind, counted locally by [`Table::erase_range`] before one update of [`ShardCounters`].
 #[derive(Default)]
-struct Gauges {
+struct KindCounts {
     zswap: u64,
     phys: u64,
     lost: u64,
 }
 
-impl Gauges {
+impl KindCounts {
     fn add(&mut self, word: Word) {
         use crate::word::Slot;
         match word.decode() {
@@ -166,7 +167,7 @@ impl Gauges {
 /// Counters of the table; readable at any time, and kept across attach and detach.
 pub(crate) struct Stats {
     /// The hot counters, by shard.
-    hot: [Hot; SHARDS],
+    hot: [ShardCounters; SHARDS],
     /// The CPU the caller runs on (any number: it is taken modulo [`SHARDS`]).
     cpu: fn() -> usize,
     /// Bytes of the directory of the attached table (a gauge).
@@ -200,11 +201,11 @@ impl Stats {
     }
 
     /// The shard of the running CPU.
-    fn hot(&self) -> &Hot {
+    fn hot(&self) -> &ShardCounters {
         &self.hot[(self.cpu)() % SHARDS]
     }
 
-    fn sum(&self, field: impl Fn(&Hot) -> &AtomicU64) -> u64 {
+    fn sum(&self, field: impl Fn(&ShardCounters) -> &AtomicU64) -> u64 {
         self.hot
             .iter()
             .fold(0, |acc, h| acc.wrapping_add(field(h).load(Relaxed)))
@@ -302,7 +303,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         (self.clusters.len() * LEAF_SLOTS) as u64
     }
 
-    fn split(&self, slot: u64) -> Option<(&Cluster, usize)> {
+    fn locate(&self, slot: u64) -> Option<(&Cluster, usize)> {
         let idx = usize::try_from(slot / LEAF_SLOTS as u64).ok()?;
         Some((self.clusters.get(idx)?, (slot % LEAF_SLOTS as u64) as usize))
     }
@@ -311,7 +312,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
     pub(crate) fn load(&self, slot: u64, _rcu: &impl ReadSide) -> Word {
         let hot = self.stats.hot();
         hot.loads.fetch_add(1, Relaxed);
-        let raw = self.split(slot).map_or(0, |(c, i)| {
+        let raw = self.locate(slot).map_or(0, |(c, i)| {
             let leaf = c.leaf.load(Acquire);
             if leaf.is_null() {
                 0
@@ -324,7 +325,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         if raw == 0 {
             hot.load_misses.fetch_add(1, Relaxed);
         }
-        Self::checked(raw)
+        Self::word_from_raw(raw)
     }
 
     /// Stores `word` (not NONE) in `slot` and returns the word it replaces.
@@ -338,24 +339,24 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         rcu: impl Fn() -> G,
     ) -> Result<Word, StoreError> {
         debug_assert!(!word.is_none());
-        let (cluster, i) = self.split(slot).ok_or(StoreError::OutOfRange)?;
+        let (cluster, i) = self.locate(slot).ok_or(StoreError::OutOfRange)?;
         let leaf = self.get_leaf(cluster, &rcu)?;
-        // We hold a reference (`used + 1`): the leaf cannot be retired under us.
+        // We hold a reference (`holds + 1`): the leaf cannot be retired under us.
         // SAFETY: The reference keeps the leaf published, hence allocated.
         let old = unsafe { (*leaf.as_ptr()).words[i].swap(word.raw(), AcqRel) };
         if old != 0 {
-            // The slot already counted in `used`: drop our reference. It cannot reach zero.
-            cluster.used.fetch_sub(1, Release);
+            // The slot already counted in `holds`: drop our reference. It cannot reach zero.
+            cluster.holds.fetch_sub(1, Release);
         }
         let hot = self.stats.hot();
         Self::count_change(hot, old, word.raw());
         hot.stores.fetch_add(1, Relaxed);
-        Ok(Self::checked(old))
+        Ok(Self::word_from_raw(old))
     }
 
     /// Takes a reference on the leaf of `cluster`, allocating it if there is none.
     ///
-    /// The reference is counted in `used` before the leaf is checked (or installed), so that no
+    /// The reference is counted in `holds` before the leaf is checked (or installed), so that no
     /// erase can retire the leaf in between; a reference taken on a leaf that was replaced
     /// meanwhile is given back.
     fn get_leaf<G: ReadSide>(
@@ -367,9 +368,9 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         loop {
             let guard = rcu();
             let cur = cluster.leaf.load(Acquire);
-            if cluster.used.fetch_add(1, AcqRel) & DEAD != 0 {
+            if cluster.holds.fetch_add(1, AcqRel) & DEAD != 0 {
                 // A leaf is being retired: back off until it is unpublished, for a while.
-                cluster.used.fetch_sub(1, Relaxed);
+                cluster.holds.fetch_sub(1, Relaxed);
                 drop(guard);
                 dead_spins += 1;
                 if dead_spins >= DEAD_SPINS {
@@ -412,7 +413,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
 
     /// Drops a reference taken by [`Table::get_leaf`] that did not become a word.
     fn put_ref<G: ReadSide>(&self, cluster: &Cluster, rcu: &impl Fn() -> G) {
-        if cluster.used.fetch_sub(1, AcqRel) == 1 {
+        if cluster.holds.fetch_sub(1, AcqRel) == 1 {
             let _guard = rcu();
             if let Some(cur) = NonNull::new(cluster.leaf.load(Acquire)) {
                 self.try_retire(cluster, cur);
@@ -441,7 +442,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         _rcu: &impl ReadSide,
         mut f: impl FnMut(usize, Word),
     ) {
-        let mut gone = Gauges::default();
+        let mut gone = KindCounts::default();
         let mut done = 0usize;
         while done < nr {
             let slot = first.saturating_add(done as u64);
@@ -449,7 +450,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
             let n = in_leaf.min(nr - done);
             let base = done;
             done += n;
-            let Some((cluster, i)) = self.split(slot) else {
+            let Some((cluster, i)) = self.locate(slot) else {
                 break; // Beyond the table: so is the rest.
             };
             let Some(leaf) = NonNull::new(cluster.leaf.load(Acquire)) else {
@@ -469,11 +470,11 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
                     continue;
                 }
                 erased += 1;
-                let word = Self::checked(old);
+                let word = Self::word_from_raw(old);
                 gone.add(word);
                 f(base + k, word);
             }
-            if erased != 0 && cluster.used.fetch_sub(erased, AcqRel) == erased {
+            if erased != 0 && cluster.holds.fetch_sub(erased, AcqRel) == erased {
                 self.try_retire(cluster, leaf);
             }
         }
@@ -500,7 +501,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         if old.is_none() || new.is_none() {
             return false;
         }
-        let Some((cluster, i)) = self.split(slot) else {
+        let Some((cluster, i)) = self.locate(slot) else {
             return false;
         };
         let Some(leaf) = NonNull::new(cluster.leaf.load(Acquire)) else {
@@ -524,7 +525,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
     /// Retires `leaf` if it is still the (empty) leaf of `cluster`.
     fn try_retire(&self, cluster: &Cluster, leaf: NonNull<Leaf>) {
         if cluster
-            .used
+            .holds
             .compare_exchange(0, DEAD, AcqRel, Relaxed)
             .is_err()
         {
@@ -534,7 +535,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
             .leaf
             .compare_exchange(leaf.as_ptr(), ptr::null_mut(), AcqRel, Relaxed)
             .is_ok();
-        cluster.used.fetch_and(!DEAD, Release);
+        cluster.holds.fetch_and(!DEAD, Release);
         if !unpublished {
             return; // Another thread retired it first.
         }
@@ -555,7 +556,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
             // SAFETY: The leaf was published, so it is valid; nothing else runs.
             let words = unsafe { &(*leaf.as_ptr()).words };
             t.words_left += words.iter().filter(|w| w.load(Relaxed) != 0).count() as u64;
-            cluster.used.store(0, Relaxed);
+            cluster.holds.store(0, Relaxed);
             // SAFETY: Unpublished, and no reader can run during teardown.
             unsafe { self.leaves.free_now(leaf) };
             t.leaves += 1;
@@ -570,10 +571,10 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
         self.stats.metadata_bytes()
     }
 
-    fn count_change(hot: &Hot, old: u64, new: u64) {
+    fn count_change(hot: &ShardCounters, old: u64, new: u64) {
         use crate::word::Slot;
         for (raw, delta) in [(old, u64::MAX), (new, 1)] {
-            let gauge = match Self::checked(raw).decode() {
+            let gauge = match Self::word_from_raw(raw).decode() {
                 Slot::None => continue,
                 Slot::Zswap(_) => &hot.zswap_slots,
                 Slot::Phys(_) => &hot.phys_slots,
@@ -585,7 +586,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
 
     /// Every word in the table was stored through [`Word`], so it decodes; a word that does not
     /// is memory corruption, reported as NONE after a debug assertion.
-    fn checked(raw: u64) -> Word {
+    fn word_from_raw(raw: u64) -> Word {
         let word = Word::from_raw(raw);
         debug_assert!(word.is_ok(), "corrupt vtable word {raw:#x}");
         word.unwrap_or(Word::NONE)

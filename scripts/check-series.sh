@@ -33,8 +33,12 @@ k=0
 for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$VSWAP_TOP/patches/series"); do
 	k=$((k + 1))
 	patch -d "$D/src" -p1 -s -i "$VSWAP_TOP/patches/$p" || die "$p does not apply"
-	if [ $k = 1 ]; then
+	# The configuration is the cached kernel's; olddefconfig drops what the
+	# patches so far do not define, so it is read again once a patch adds
+	# Kconfig options (CONFIG_VSWAP_BACKEND comes after the Rust block series).
+	if [ $k = 1 ] || grep -q '^+++ b/.*Kconfig' "$VSWAP_TOP/patches/$p"; then
 		step "preparing the scratch tree"
+		cp "$KBUILD/.config" "$D/build/.config"
 		run_logged "$VSWAP_CACHE/logs/check-series-prepare.log" "${K[@]}" olddefconfig prepare
 	fi
 	t=$(targets "$VSWAP_TOP/patches/$p")

@@ -46,10 +46,15 @@ for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' patches/series); do
 done
 (cd / && $cp --ignore FILE_PATH_CHANGES -f "$VSWAP_TOP"/rust/*.rs "$VSWAP_TOP"/c/*.[ch]) || fail=1
 
+step "the cover letters' diffstats are the series' (scripts/series-diffstat.sh)"
+for s in block mm; do
+	scripts/series-diffstat.sh $s --check || fail=1
+done
+
 step "kernel-doc -Wall on files the series touches"
 # 7.2 has a few kernel-doc warnings of its own; only those about what the
 # series adds (vswap_*, zswap_tree_*) count.
-for f in $(sed -n 's/^+++ b\///p' patches/0*.patch | sort -u | grep -E '\.[ch]$'); do
+for f in $(sed -n 's/^+++ b\///p' patches/*.patch | sort -u | grep -E '\.[ch]$'); do
 	[ -f "$KSRC/$f" ] || continue
 	if "$KSRC/scripts/kernel-doc" -none -Wall "$KSRC/$f" 2>&1 | grep -E "'(vswap|zswap_tree)[a-z_]*'|mm/vswap_backend.c|vswap_backend.h"; then
 		fail=1

@@ -18,23 +18,23 @@ fn p(ty: u8, offset: u64) -> PhysSlot {
 }
 
 #[test]
-fn displaced_hands_back_what_the_word_named() {
-    assert_eq!(displaced(Slot::None), Displaced::default());
+fn owed_by_names_what_the_old_word_held() {
+    assert_eq!(owed_by(Slot::None), Owed::default());
     assert_eq!(
-        displaced(Slot::Lost),
-        Displaced::default(),
+        owed_by(Slot::Lost),
+        Owed::default(),
         "a lost slot's physical slot was freed when it was lost"
     );
     assert_eq!(
-        displaced(zswap(0xffff_8880_1234_5678)),
-        Displaced {
+        owed_by(zswap(0xffff_8880_1234_5678)),
+        Owed {
             zswap: 0xffff_8880_1234_5678,
             phys: None
         }
     );
     assert_eq!(
-        displaced(Slot::Phys(p(3, 77))),
-        Displaced {
+        owed_by(Slot::Phys(p(3, 77))),
+        Owed {
             zswap: 0,
             phys: Some(p(3, 77))
         }
@@ -94,7 +94,7 @@ fn refused_free_is_a_mismatch_not_a_free() {
     assert_eq!(s.total_in_use(), 0);
 }
 
-/// A model of one device's slots: every PHYS word displaced is freed exactly once, whatever the
+/// A model of one device's slots: every PHYS word owed_by is freed exactly once, whatever the
 /// order of stores, erases and allocations.
 #[test]
 fn every_physical_slot_is_freed_exactly_once() {
@@ -130,7 +130,7 @@ fn every_physical_slot_is_freed_exactly_once() {
             }
         };
         let old = core::mem::replace(&mut words[i], new);
-        if let Some(ph) = displaced(old).phys {
+        if let Some(ph) = owed_by(old).phys {
             assert!(!freed.contains(&ph), "{ph:?} freed twice");
             live.retain(|x| *x != ph);
             freed.push(ph);
@@ -138,7 +138,7 @@ fn every_physical_slot_is_freed_exactly_once() {
         }
     }
     for w in words.iter_mut() {
-        if let Some(ph) = displaced(core::mem::replace(w, Slot::None)).phys {
+        if let Some(ph) = owed_by(core::mem::replace(w, Slot::None)).phys {
             assert!(!freed.contains(&ph), "{ph:?} freed twice");
             live.retain(|x| *x != ph);
             s.released(ph, true);
