@@ -299,28 +299,21 @@ impl Backend {
         }
     }
 
-    /// The physical slot backing slot `offset`, if any.
-    ///
-    /// The swap core asks only for a slot that zswap does not hold and that is not zero-filled:
-    /// it is PHYS, or LOST. Anything else is a bug, reported here; the read fails either way.
-    pub(crate) fn lookup_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
-        match t.load(offset, &rcu::read_lock()).decode() {
-            Slot::Phys(p) => Some(p),
-            Slot::Lost => None,
-            Slot::None | Slot::Zswap(_) => {
-                kernel::warn_on!(true);
-                None
-            }
-        }
+    /// The physical slot backing slot `offset` now, if any: a lockless hint for choosing how to
+    /// do I/O, asked of any slot.
+    pub(crate) fn peek_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
+        t.load(offset, &rcu::read_lock()).decode().phys()
     }
 
-    /// The physical slot backing slot `offset` now, if any: a lockless hint for choosing how to
-    /// do I/O, asked of any slot (unlike [`Backend::lookup_phys`], nothing here is a bug).
-    pub(crate) fn peek_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
-        match t.load(offset, &rcu::read_lock()).decode() {
-            Slot::Phys(p) => Some(p),
-            Slot::None | Slot::Zswap(_) | Slot::Lost => None,
-        }
+    /// The physical slot backing slot `offset`, to read it from.
+    ///
+    /// Unlike [`Backend::peek_phys`], the swap core asks only for a slot that zswap does not
+    /// hold and that is not zero-filled: it is PHYS, or LOST (the read then fails). NONE or
+    /// ZSWAP is a bug, reported here; the read fails either way.
+    pub(crate) fn lookup_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
+        let slot = t.load(offset, &rcu::read_lock()).decode();
+        kernel::warn_on!(matches!(slot, Slot::None | Slot::Zswap(_)));
+        slot.phys()
     }
 
     /// Swapoff of a physical device: if slot `offset` is backed by `p`, unmap and free `p`.

@@ -112,7 +112,12 @@ unsafe extern "C" {
 }
 
 // A leaf is exactly the page `vswap_leaf_alloc` hands out.
-const _: () = assert!(core::mem::size_of::<Leaf>() == 4096 && bindings::PAGE_SIZE == 4096);
+const _: () = assert!(core::mem::size_of::<Leaf>() == bindings::PAGE_SIZE);
+// The plain-`core` files' geometry is the kernel's: a leaf per swap cluster, the swap header a
+// page (x86-64, 4 KiB pages, 512-slot clusters; the swap core's SWAPFILE_CLUSTER is not in the
+// bindings).
+const _: () = assert!(HEADER_SIZE == bindings::PAGE_SIZE);
+const _: () = assert!(crate::vtable::LEAF_SLOTS as u64 == crate::config::CLUSTER_PAGES);
 
 impl Leaves for KernelLeaves {
     fn alloc(&self) -> Option<NonNull<Leaf>> {

@@ -86,6 +86,16 @@ pub(crate) enum Slot {
     Lost,
 }
 
+impl Slot {
+    /// The physical slot, if the data is on one.
+    pub(crate) fn phys(self) -> Option<PhysSlot> {
+        match self {
+            Slot::Phys(p) => Some(p),
+            Slot::None | Slot::Zswap(_) | Slot::Lost => None,
+        }
+    }
+}
+
 /// Why a [`Slot`] cannot be encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EncodeError {

@@ -200,3 +200,15 @@ fn random_slots_round_trip() {
         }
     }
 }
+
+#[test]
+fn only_a_phys_slot_names_a_physical_slot() {
+    let p = PhysSlot { ty: 3, offset: 77 };
+    assert_eq!(Slot::Phys(p).phys(), Some(p));
+    assert_eq!(Slot::None.phys(), None);
+    assert_eq!(Slot::Lost.phys(), None);
+    assert_eq!(
+        Slot::Zswap(core::num::NonZeroU64::new(0x1000).expect("non-zero")).phys(),
+        None
+    );
+}
