@@ -287,7 +287,7 @@ drain() { sync; echo 3 >/proc/sys/vm/drop_caches; echo 1 >/proc/sys/vm/compact_m
 # compressible pages, zswap on (vswap: no physical device); disk: random
 # pages, zswap off, the same disk in both modes.
 run_metadata() {
-	local m=$1 r=$2 where=$3 w=${4:-metadata-$3} cg k0 res before pat=compressible leaves0
+	local m=$1 r=$2 where=$3 w=${4:-metadata-$3} cg k0 res before pat=compressible
 	[ "$where" = disk ] && pat=random
 	cg=$(memcg_new bench 512M)
 	drain
@@ -295,11 +295,15 @@ run_metadata() {
 	k0=$(kmem_kib)
 	# vswap's vtable leaves are whole pages from the page allocator, which
 	# kmem_kib's kinds do not see: counted from the module's own count.
-	leaves0=$( [ "$m" = vswap ] && vswap_stat leaves || echo 0)
+	local leaves0=0 leaves_cmd=
+	if [ "$m" = vswap ]; then
+		leaves0=$(vswap_stat leaves)
+		leaves_cmd="; awk '\$1 == \"leaves\" { print \$2 }' $VSWAP_STATS >/tmp/vswap-bench-leaves"
+	fi
 	rm -f /tmp/vswap-bench-meminfo /tmp/vswap-bench-leaves
 	res=$(in_memcg "$cg" "$VERIFY" --label "$w" --mib "$META_MIB" --pattern $pat --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
-		"echo 1G >$cg/memory.reclaim 2>/dev/null; echo 1 >/proc/sys/vm/compact_memory; sleep 1; cat /proc/meminfo >/tmp/vswap-bench-meminfo; awk '\$1 == \"leaves\" { print \$2 }' $VSWAP_STATS >/tmp/vswap-bench-leaves 2>/dev/null") ||
+		"echo 1G >$cg/memory.reclaim 2>/dev/null; echo 1 >/proc/sys/vm/compact_memory; sleep 1; cat /proc/meminfo >/tmp/vswap-bench-meminfo$leaves_cmd") ||
 		fail "$w/$m/$r: $res"
 	local leaf_bytes=0
 	[ "$m" = vswap ] && leaf_bytes=$(( ($(cat /tmp/vswap-bench-leaves) - leaves0) * 4096 ))
