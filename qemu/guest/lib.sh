@@ -169,8 +169,36 @@ show_swap_state() {
 VSWAP_DEV=/dev/vswap0
 VSWAP_STATS=$DBG/vswap/vswap0/stats
 
-# vswap_stat NAME [FILE]: one counter of the module's stats file (or of a copy of it).
-vswap_stat() { awk -v k="$1" '$1 == k { print $2 }' "${2:-$VSWAP_STATS}"; }
+# vswap_stat NAME [FILE]: counter NAME of the module (its debugfs name). What
+# the stable sysfs files show (/sys/block/vswap0/vswap/) is read there, at the
+# position the ABI document gives it (the host tests check that document
+# against the module's counter table); the rest from debugfs, or from FILE, a
+# copy of the debugfs file.
+VSWAP_SYSFS=/sys/block/vswap0/vswap
+VSWAP_ABI=$TOP/Documentation/ABI/testing/sysfs-block-vswap
+# vswap_sysfs_place NAME: "FILE POSITION" of NAME in the sysfs files, or nothing.
+# phys_stat names its fields without the "phys_" of their debugfs names.
+vswap_sysfs_place() {
+	awk -v want="$1" '
+		/^What:/ { n = split($2, p, "/"); file = p[n]; rules = 0; i = 0; next }
+		{ line = $0; sub(/^\t+/, "", line) }
+		line ~ /^===/ { rules++; next }
+		rules == 1 && line != "" && line !~ /^ / {
+			split(line, w, " "); i++
+			if ((file == "phys_stat" ? "phys_" : "") w[1] == want) { print file, i; exit }
+		}' "$VSWAP_ABI"
+}
+vswap_stat() {
+	local place
+	if [ -z "${2:-}" ]; then
+		place=$(vswap_sysfs_place "$1")
+		if [ -n "$place" ]; then
+			awk -v i="${place#* }" '{ print $i }' "$VSWAP_SYSFS/${place% *}"
+			return
+		fi
+	fi
+	awk -v k="$1" '$1 == k { print $2 }' "${2:-$VSWAP_STATS}"
+}
 
 # vswap_on [MODULE PARAMS...]: load the module and swap on /dev/vswap0 (no mkswap needed).
 vswap_on() {

@@ -25,7 +25,12 @@ for f in mm_stat:6 io_stat:7 phys_stat:12; do
 	{ echo 0 >$SYS/$name; } 2>/dev/null && fail "$name: a write was accepted"
 	log "$name: $(cat $SYS/$name)"
 done
-expect_eq "mm_stat nr_slots" "$(sysfs_field mm_stat 1)" "$(vswap_stat nr_slots)"
+expect_eq "mm_stat nr_slots" "$(sysfs_field mm_stat 1)" "$(vswap_stat nr_slots "$VSWAP_STATS")"
+# vswap_stat reads what sysfs shows from sysfs (by the ABI document's
+# positions), the rest from debugfs: a sysfs counter and a debugfs-only one.
+expect_eq "vswap_stat nr_slots from sysfs" "$(vswap_sysfs_place nr_slots)" "mm_stat 1"
+expect_eq "vswap_stat phys_swapoff_relocated from sysfs" "$(vswap_sysfs_place phys_swapoff_relocated)" "phys_stat 12"
+expect_eq "vswap_stat leaves from debugfs" "$(vswap_sysfs_place leaves)" ""
 expect_eq "mm_stat attached (swapped on)" "$(sysfs_field mm_stat 6)" 1
 expect_eq "mm_stat slots_zswap, nothing out" "$(sysfs_field mm_stat 2)" 0
 stores0=$(sysfs_field io_stat 1)
