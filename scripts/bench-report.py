@@ -207,6 +207,28 @@ def workloads(runs):
     return out
 
 
+def _measured(fn, runs):
+    """The metric `fn` of each run, with the run's own fields beside its result (the load's,
+    for swapoff-load); runs that do not measure it (nan: an older run, a killed load) left out."""
+    return [x for x in (fn({**r, **r["result"]}) for r in runs) if x == x]
+
+
+def _spread(vals):
+    """Count, median and min-max of a metric's values."""
+    return {
+        "n": len(vals),
+        "median": statistics.median(vals) if vals else None,
+        "min": min(vals) if vals else None,
+        "max": max(vals) if vals else None,
+        "values": vals,
+    }
+
+
+def _cells(d, unit):
+    """The median and spread cells of a table row."""
+    return [fmt(d["median"], unit), f"{fmt(d['min'], unit)}-{fmt(d['max'], unit)}"]
+
+
 def summarize_one(runs, label):
     out = []
     for w0, metrics in workloads(runs):
@@ -215,16 +237,7 @@ def summarize_one(runs, label):
         for name, unit, better, fn in metrics:
             row = {"workload": w, "metric": name, "unit": unit, "better": better}
             for mode in ("stock", "vswap"):
-                # nan: the run does not measure it (an older run, a killed load).
-                # A run's own fields (the load's, for swapoff-load) beside its result.
-                vals = [x for x in (fn({**r, **r["result"]}) for r in wr if r["mode"] == mode) if x == x]
-                row[mode] = {
-                    "n": len(vals),
-                    "median": statistics.median(vals) if vals else None,
-                    "min": min(vals) if vals else None,
-                    "max": max(vals) if vals else None,
-                    "values": vals,
-                }
+                row[mode] = _spread(_measured(fn, [r for r in wr if r["mode"] == mode]))
             s, v = row["stock"]["median"], row["vswap"]["median"]
             row["ratio"] = v / s if s and v is not None else None
             out.append(row)
@@ -275,9 +288,7 @@ def kernel_rows(runs):
         for name, unit, better, fn in metrics:
             row = {"workload": w0, "metric": name, "unit": unit}
             for k in ("pristine", "patched"):
-                vals = [x for x in (fn({**r, **r["result"]}) for r in wr if r["kernel"] == k) if x == x]
-                row[k] = {"n": len(vals), "median": statistics.median(vals) if vals else None,
-                          "min": min(vals) if vals else None, "max": max(vals) if vals else None}
+                row[k] = _spread(_measured(fn, [r for r in wr if r["kernel"] == k]))
             a, b = row["pristine"]["median"], row["patched"]["median"]
             row["ratio"] = b / a if a and b is not None and a > 0 else None
             out.append(row)
@@ -341,12 +352,8 @@ def rst(meta, rows):
                 f"{sum(v['values']):.0f} in {v['n']}", "-", "-", r["better"],
             ])
             continue
-        table.append([
-            r["workload"], f"{r['metric']} ({u})",
-            fmt(s["median"], u), f"{fmt(s['min'], u)}-{fmt(s['max'], u)}",
-            fmt(v["median"], u), f"{fmt(v['min'], u)}-{fmt(v['max'], u)}",
-            "-" if r["ratio"] is None else f"{r['ratio']:.2f}", r["better"],
-        ])
+        table.append([r["workload"], f"{r['metric']} ({u})", *_cells(s, u), *_cells(v, u),
+                      "-" if r["ratio"] is None else f"{r['ratio']:.2f}", r["better"]])
     lines += grid(hdr, table)
     lines += ["", "Where the pages went (medians of the per-run deltas of /proc/vmstat):", ""]
     hdr2 = ["workload", "mode"] + COUNTERS
@@ -368,9 +375,7 @@ def rst(meta, rows):
         for r in krows:
             a, b = r["pristine"], r["patched"]
             u = r["unit"]
-            table_k.append([r["workload"], f"{r['metric']} ({u})",
-                            fmt(a["median"], u), f"{fmt(a['min'], u)}-{fmt(a['max'], u)}",
-                            fmt(b["median"], u), f"{fmt(b['min'], u)}-{fmt(b['max'], u)}",
+            table_k.append([r["workload"], f"{r['metric']} ({u})", *_cells(a, u), *_cells(b, u),
                             "-" if r["ratio"] is None else f"{r['ratio']:.3f}"])
         lines += grid(["workload", "metric", "pristine median", "pristine spread", "patched median",
                        "patched spread", "ratio"], table_k)
