@@ -48,7 +48,10 @@ for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$VSWAP_TOP/patches/series");
 	step "$p builds on its own ($t)"
 done
 
-# Each patch should state its final design once: lines a later patch takes
-# back are counted (not yet a failure: the series still has some; issue 22).
+# Each patch states its final design once: a later patch only adds lines.
+# Three lines are taken back on purpose: until patch 11 queues the backing
+# slots of freed vswap slots, patch 4's vswap_backing_available() has no
+# queue to count and patch 8 frees the batch it collected at once.
 step "lines of a patch that a later one rewrites (scripts/series-rewrites.py)"
-python3 "$VSWAP_TOP/scripts/series-rewrites.py" "$VSWAP_TOP/patches"
+python3 "$VSWAP_TOP/scripts/series-rewrites.py" "$VSWAP_TOP/patches" --max 3 ||
+	die "a patch rewrites lines of an earlier one: squash the change into it"

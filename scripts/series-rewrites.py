@@ -38,13 +38,17 @@ def parse(path):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    args = sys.argv[1:]
+    limit = None
+    if "--max" in args:
+        i = args.index("--max")
+        if i + 1 >= len(args) or not args[i + 1].isdigit():
+            sys.exit(__doc__)
+        limit = int(args[i + 1])
+        del args[i:i + 2]
     if len(args) != 1:
         sys.exit(__doc__)
     top = args[0]
-    limit = None
-    if "--max" in sys.argv:
-        limit = int(sys.argv[sys.argv.index("--max") + 1])
     series = [l.split("#")[0].strip() for l in open(os.path.join(top, "series"))]
     series = [s for s in series if s]
     parsed = [(s, parse(os.path.join(top, s))) for s in series]

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # weight: 60
 # What SwapTotal/SwapFree (free(1)), memory.swap.current and reclaim see
-# (patch 0010, Documentation/admin-guide.rst "Accounting").
+# (patch 0007, Documentation/admin-guide.rst "Accounting").
 #
 # 1. Each swapped page counts once. 32 MiB of incompressible pages go to
 #    the physical device through vswap, two slots each (the vswap slot and
