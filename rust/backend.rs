@@ -380,8 +380,8 @@ impl Backend {
         true
     }
 
-    /// zswap rejected a folio and it stays resident.
-    pub(crate) fn writeout_rejected(&self) {
+    /// zswap rejected a folio and no physical slot took it: it stays resident.
+    pub(crate) fn kept_resident(&self) {
         self.rejected_resident.fetch_add(1, Relaxed);
     }
 }

@@ -185,7 +185,7 @@ impl Registration {
                 zswap_load: Some(zswap_load),
                 zswap_store: Some(zswap_store),
                 zswap_erase: Some(zswap_erase),
-                writeout_rejected: Some(writeout_rejected),
+                kept_resident: Some(kept_resident),
                 alloc_phys: Some(alloc_phys),
                 lookup_phys: Some(lookup_phys),
                 peek_phys: Some(peek_phys),
@@ -362,14 +362,14 @@ unsafe extern "C" fn free_range(
     });
 }
 
-/// `ops->writeout_rejected`: zswap rejected a folio that stays resident.
+/// `ops->kept_resident`: zswap rejected a folio and no physical slot took it: it stays resident.
 ///
 /// # Safety
 ///
 /// The hook contract (module documentation).
-unsafe extern "C" fn writeout_rejected(data: *mut c_void, _offset: c_ulong) {
+unsafe extern "C" fn kept_resident(data: *mut c_void, _offset: c_ulong) {
     // SAFETY: The hook contract.
-    unsafe { backend(data) }.writeout_rejected();
+    unsafe { backend(data) }.kept_resident();
 }
 
 /// `ops->alloc_phys`: back a slot with a physical slot, if it maps the expected zswap entry.
