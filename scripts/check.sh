@@ -42,7 +42,7 @@ step "checkpatch"
 # patch files as files of that tree.
 cp="$KSRC/scripts/checkpatch.pl --quiet --no-tree --show-types"
 for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' patches/series); do
-	(cd / && $cp "$VSWAP_TOP/patches/$p") || fail=1
+	(cd / && $cp --strict "$VSWAP_TOP/patches/$p") || fail=1
 done
 (cd / && $cp --ignore FILE_PATH_CHANGES -f "$VSWAP_TOP"/rust/*.rs "$VSWAP_TOP"/c/*.[ch]) || fail=1
 
