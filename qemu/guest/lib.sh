@@ -368,3 +368,147 @@ fault_filter() {
 	put 0 "$1/space"
 	put "$4" "$1/ignore-gfp-wait"
 }
+
+# The fixture. Tests need not undo what they set up: after every test,
+# main.sh kills what the test left running and puts the guest back as it
+# booted (fixture_record takes that state once, fixture_reset restores it).
+# What a test may leave: processes (its process group), memory cgroups,
+# swap areas, mounts, device-mapper and loop devices, zram, modules, and the
+# knobs below. fixture_reset prints one line, the kinds it had to clean
+# ("memcg swap ..."), and fails with the reason when the guest is not back
+# to its boot state afterwards: the next test would not start clean.
+FIXTURE_DIR=/run/vswap-fixture
+THP=/sys/kernel/mm/transparent_hugepage
+# fixture_knobs: every file whose value a test may change.
+fixture_knobs() {
+	local f
+	for f in /sys/module/zswap/parameters/* $THP/enabled $THP/defrag \
+		$THP/shmem_enabled $THP/hugepages-*/enabled $THP/hugepages-*/shmem_enabled \
+		/proc/sys/vm/swappiness /proc/sys/vm/page-cluster \
+		/proc/sys/vm/min_free_kbytes /proc/sys/vm/overcommit_memory \
+		/proc/sys/kernel/sched_rt_runtime_us /sys/devices/virtual/workqueue/cpumask \
+		$DBG/failslab/probability $DBG/fail_page_alloc/probability \
+		$DBG/fail_make_request/probability; do
+		[ -f "$f" ] && [ -w "$f" ] && echo "$f"
+	done
+}
+# knob_value FILE: its value; of a choice file ("always [madvise] never") the choice.
+knob_value() {
+	local v
+	v=$(cat "$1" 2>/dev/null) || return 0
+	[[ $v =~ \[([^]]*)\] ]] && v=${BASH_REMATCH[1]}
+	echo "$v"
+}
+# The devices and cgroups that exist at boot are not the tests'.
+fixture_cgroups() { find $CG -mindepth 1 -type d | sort; }
+fixture_mounts() { awk '{ print $2 }' /proc/mounts; }
+fixture_modules() { awk '{ print $1 }' /proc/modules | sort; }
+fixture_dm() { dmsetup ls 2>/dev/null | awk '$1 != "No" { print $1 }' | sort; }
+fixture_loops() { losetup -n -O NAME 2>/dev/null | sort; }
+
+fixture_record() {
+	local f
+	mkdir -p $FIXTURE_DIR
+	fixture_knobs | while read -r f; do printf '%s\t%s\n' "$f" "$(knob_value "$f")"; done \
+		>$FIXTURE_DIR/knobs
+	fixture_cgroups >$FIXTURE_DIR/cgroups
+	fixture_mounts >$FIXTURE_DIR/mounts
+	fixture_modules >$FIXTURE_DIR/modules
+}
+
+# fixture_reset PGID: clean up after the test whose process group is PGID.
+fixture_reset() {
+	local pgid=$1 cleaned=() bad=() f v now cg m i
+	# Faults first, so that the clean-up itself meets none.
+	for f in $DBG/failslab/probability $DBG/fail_page_alloc/probability \
+		$DBG/fail_make_request/probability; do
+		[ -w "$f" ] && [ "$(cat "$f")" != 0 ] && echo 0 >"$f" && cleaned+=(faults)
+	done
+	# What the test left running: its process group, then every process
+	# in a cgroup it created (cgroup.kill takes the descendants too).
+	if pgrep -g "$pgid" >/dev/null 2>&1; then
+		kill -KILL -- -"$pgid" 2>/dev/null
+		cleaned+=(processes)
+	fi
+	for cg in $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups)); do
+		[ -d "$cg" ] || continue
+		grep -q '^populated 1' "$cg/cgroup.events" 2>/dev/null || continue
+		echo 1 >"$cg/cgroup.kill"
+		cleaned+=(processes)
+	done
+	for ((i = 0; i < 100; i++)); do
+		pgrep -g "$pgid" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	# Swap areas, then what they may live on.
+	if [ "$(wc -l </proc/swaps)" -gt 1 ]; then
+		swapoff -a 2>/dev/null
+		cleaned+=(swap)
+	fi
+	# Loop devices before mounts (a loop file may live on one), mounts
+	# before device-mapper (one may be mounted). A loop device that is
+	# mounted detaches when it is unmounted.
+	if [ -n "$(fixture_loops)" ]; then
+		losetup -D
+		cleaned+=(loop)
+	fi
+	for m in $(comm -13 <(sort $FIXTURE_DIR/mounts) <(fixture_mounts | sort) | sort -r); do
+		umount "$m" 2>/dev/null
+		cleaned+=(mount)
+	done
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(fixture_loops)" ] && break
+		sleep 0.1
+	done
+	if [ -n "$(fixture_dm)" ]; then
+		udevadm settle 2>/dev/null
+		dmsetup remove_all 2>/dev/null
+		cleaned+=(dm)
+	fi
+	if [ -e /sys/block/zram0/reset ]; then
+		echo 1 >/sys/block/zram0/reset 2>/dev/null
+		cleaned+=(zram)
+	fi
+	for m in $(comm -13 $FIXTURE_DIR/modules <(fixture_modules)); do
+		if [ "$m" = vswap ]; then vswap_rmmod 2>/dev/null; else rmmod "$m" 2>/dev/null; fi
+		cleaned+=(module)
+	done
+	# The cgroups, deepest first, once their processes are gone.
+	for cg in $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups) | sort -r); do
+		for ((i = 0; i < 50; i++)); do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.1
+		done
+		cleaned+=(memcg)
+	done
+	# The knobs. zswap's "enabled" is written only if it changed: any
+	# write to it sets zswap up for good (setup_guest).
+	while IFS=$'\t' read -r f v; do
+		now=$(knob_value "$f")
+		[ "$now" = "$v" ] && continue
+		echo "$v" >"$f" 2>/dev/null
+		cleaned+=(knob)
+	done <$FIXTURE_DIR/knobs
+	# The guest must now be as it booted.
+	pgrep -g "$pgid" >/dev/null 2>&1 && bad+=("processes of the test still run")
+	[ "$(wc -l </proc/swaps)" -gt 1 ] && bad+=("swap still on: $(awk 'NR > 1 { print $1 }' /proc/swaps | tr '\n' ' ')")
+	v=$(comm -13 <(sort $FIXTURE_DIR/mounts) <(fixture_mounts | sort) | tr '\n' ' ')
+	[ -n "$v" ] && bad+=("still mounted: $v")
+	v=$(fixture_dm | tr '\n' ' ')
+	[ -n "$v" ] && bad+=("device-mapper devices left: $v")
+	v=$(fixture_loops | tr '\n' ' ')
+	[ -n "$v" ] && bad+=("loop devices left: $v")
+	v=$(comm -13 $FIXTURE_DIR/modules <(fixture_modules) | tr '\n' ' ')
+	[ -n "$v" ] && bad+=("modules left: $v")
+	v=$(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups) | tr '\n' ' ')
+	[ -n "$v" ] && bad+=("cgroups left: $v")
+	while IFS=$'\t' read -r f v; do
+		now=$(knob_value "$f")
+		[ "$now" = "$v" ] || bad+=("$f is '$now', at boot '$v'")
+	done <$FIXTURE_DIR/knobs
+	printf '%s\n' "${cleaned[@]}" | awk 'NF && !seen[$0]++' | tr '\n' ' '
+	echo
+	[ ${#bad[@]} = 0 ] && return 0
+	printf '%s; ' "${bad[@]}" >&2
+	return 1
+}

@@ -16,6 +16,7 @@ KMSG=$OUT/kmsg.log
 
 kmsg_start
 setup_guest
+fixture_record
 # Under the benchmarks' global pressure the page allocator warns of failed
 # allocations that may fail (zswap's, from kswapd), with a stack trace, on
 # stock and vswap alike: there a splat is a BUG, an oops or a WARNING.
@@ -78,9 +79,13 @@ for t in "${tests[@]}"; do
 	start=$(date +%s)
 	# Each test runs in its own shell; a test that provokes a splat on purpose
 	# writes a mark to $VSWAP_ACK_FILE where its expected splat ends.
+	# Its own process group (job control on for this one job), which
+	# the fixture kills after it.
 	rm -f "$OUT/ack"
+	set -m
 	(cd "$TOP" && VSWAP_ACK_FILE=$OUT/ack . "$t") &
 	tpid=$!
+	set +m
 	# A test that hangs fails on its own, with the blocked tasks' stacks in
 	# the kernel log, rather than running into the whole run's timeout:
 	# five times its weight plus five minutes, times VSWAP_TEST_SLOWDOWN
@@ -99,9 +104,16 @@ for t in "${tests[@]}"; do
 	wait "$tpid"
 	rc=$?
 	secs=$(( $(date +%s) - start ))
-	# Clean up before the scan, so that what the cleanup prints counts too.
-	swapoff -a 2>/dev/null
-	lsmod | grep -q '^vswap ' && vswap_rmmod 2>/dev/null
+	# Clean up before the scan, so that what the cleanup prints counts
+	# too. A test that leaves things on purpose names their kinds in a
+	# "# leaves:" line; the fixture must have cleaned each (the positive
+	# control of its check that the guest is back to its boot state).
+	fixture_err=
+	cleaned=$(fixture_reset "$tpid" 2>"$OUT/fixture.err") || fixture_err=$(cat "$OUT/fixture.err")
+	[ -n "${cleaned// /}" ] && log "fixture cleaned: $cleaned"
+	for k in $(sed -n 's/^# leaves: *//p' "$t"); do
+		[[ " $cleaned " == *" $k "* ]] || fixture_err+="it declares that it leaves '$k', and the fixture cleaned none; "
+	done
 	end=$(dmesg_mark) || { result fail "$name" "$secs" "(kernel log reader stalled)"; continue; }
 	from=$scanned
 	[ -f "$OUT/ack" ] && from=$(cat "$OUT/ack")
@@ -113,6 +125,8 @@ for t in "${tests[@]}"; do
 	elif [ -n "$splats" ]; then
 		echo "$splats" | head -n 20 | sed 's/^/  dmesg: /'
 		result fail "$name" "$secs" "(splat in dmesg, see $OUT/dmesg.log)"
+	elif [ -n "$fixture_err" ]; then
+		result fail "$name" "$secs" "(the fixture could not clean up after it: $fixture_err)"
 	elif [ $rc = 77 ] && grep -q '^# may-skip:' "$t"; then
 		result skip "$name" "$secs"
 	elif [ $rc = 77 ]; then

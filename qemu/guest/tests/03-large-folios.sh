@@ -21,9 +21,7 @@ THP=/sys/kernel/mm/transparent_hugepage
 expect_eq "zswap stores before this test (it must run first)" "$(vmstat zswpout)" 0
 expect_eq "zswap enabled at boot" "$(cat /sys/module/zswap/parameters/enabled)" N
 expect_eq "zswap pool set up before this test" "$(cat $DBG/zswap/pool_total_size 2>/dev/null || echo none)" none
-# What to restore at the end: the selected value of each "enabled" file.
-thp_saved=$(for f in $THP/enabled $THP/hugepages-*kB/enabled; do
-	echo "$f $(sed 's/.*\[\(.*\)\].*/\1/' "$f")"; done)
+# The fixture restores the "enabled" files after the test.
 
 # thp_sizes SIZE...: allow exactly these large folio sizes (always), no others.
 thp_sizes() {
@@ -139,5 +137,3 @@ expect_ge "vswap + zswap only: 64 KiB folios stored whole in zswap" "$D_ZSWPOUT"
 expect_eq "vswap + zswap: 64 KiB folios swapped in whole" "$D_SWPIN" 0
 show_vswap_stats
 vswap_off
-zswap_off
-while read -r f v; do { echo "$v" >"$f"; } 2>/dev/null; done <<<"$thp_saved"

@@ -74,9 +74,6 @@ for run in control corrupted; do
 		[ "$bad" -le "$din" ] || fail "corrupted: $bad mismatched pages, but only $din read from the disk"
 	fi
 done
-rmdir "$cg"
 swapoff $VSWAP_DEV || fail "swapoff $VSWAP_DEV"
 swapoff $DM || fail "swapoff $DM"
-zswap_off
 vswap_off
-dmsetup remove vswap-flakey || fail "dmsetup remove"

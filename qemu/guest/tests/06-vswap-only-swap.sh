@@ -25,6 +25,4 @@ expect_ge "zswpout" $(( $(vmstat zswpout) - z0 )) $((96 * 256))
 expect_eq "pswpout (nothing written to any disk)" $(( $(vmstat pswpout) - p0 )) 0
 show_vswap_stats
 show_swap_state
-rmdir "$cg"
 vswap_off
-zswap_off

@@ -44,6 +44,4 @@ expect_eq "zswap slots once every process is gone" "$(vswap_stat slots_zswap)" 0
 expect_eq "leaves once every process is gone" "$(vswap_stat leaves)" 0
 expect_ge "leaves were retired" "$(vswap_stat leaves_retired)" 1
 expect_eq "swap in use" "$(awk -v d=$VSWAP_DEV '$1 == d { print $4 }' /proc/swaps)" 0
-rmdir "$cg"
 vswap_off
-zswap_off

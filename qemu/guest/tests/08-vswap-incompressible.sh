@@ -15,6 +15,4 @@ expect_ge "rejected pages kept resident" $(( $(vswap_stat zswap_rejected_residen
 expect_eq "pages in zswap" "$(vswap_stat slots_zswap)" 0
 expect_eq "OOM kills" "$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")" 0
 show_vswap_stats
-rmdir "$cg"
 vswap_off
-zswap_off

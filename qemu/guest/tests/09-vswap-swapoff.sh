@@ -18,6 +18,4 @@ expect_through "swapoff" $((64 * 256 / 2 * 9 / 10))
 grep -q "^$VSWAP_DEV " /proc/swaps && fail "still swapped on"
 expect_eq "zswap slots after swapoff" "$(vswap_stat slots_zswap)" 0
 show_vswap_stats
-rmdir "$cg"
 vswap_off
-zswap_off

@@ -34,7 +34,5 @@ release_swap_cache "$cg"
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
 expect_eq "$SWAPDEV used after exit" "$(swaps_used $SWAPDEV)" 0
 show_vswap_stats
-rmdir "$cg"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
-zswap_off

@@ -39,7 +39,5 @@ expect_eq "decompressions saved (none needed: space was there)" "$(vswap_stat ph
 release_swap_cache "$cg"
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
-rmdir "$cg"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
-zswap_off

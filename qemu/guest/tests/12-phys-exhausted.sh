@@ -61,7 +61,5 @@ log "physical slots allocated once $SWAPDEV2 was on: $(( $(vswap_stat phys_alloc
 release_swap_cache "$cg"
 expect_eq "physical slots after exit" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
-rmdir "$cg"
 swapoff $SWAPDEV $SWAPDEV2 || fail "swapoff"
 vswap_off
-zswap_off

@@ -68,6 +68,4 @@ expect_ge "pages moved by the rmap pass" "$moved" $((PAGES * 95 / 100))
 expect_ge "stock swapoff moved as much" "$stock_kib" $((vswap_kib * 9 / 10))
 expect_eq "physical slots after swapoff" "$(vswap_stat phys_in_use)" 0
 show_vswap_stats
-rmdir "$cg"
 vswap_off
-zswap_off

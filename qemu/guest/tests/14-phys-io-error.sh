@@ -98,7 +98,4 @@ expect_eq "process D exit status (SIGBUS = 128 + 7)" "$rc" 135
 release_swap_cache "$cg"
 expect_eq "lost slots once D exited" "$(vswap_stat slots_lost)" 0
 show_vswap_stats
-rmdir "$cg"
-dmsetup remove vswap-err || fail "dmsetup remove"
 vswap_off
-zswap_off

@@ -129,7 +129,5 @@ verify_in_memcg "$cg" --label shmem-swapoff --shmem --mib 16 --pattern mixed --s
 expect_eq "shmem-swapoff: mismatches" "$(field mismatched_pages)" 0
 expect_eq "$SWAPDEV is off" "$(swaps_used $SWAPDEV)" ""
 release_swap_cache "$cg"
-rmdir "$cg"
 show_vswap_stats
 vswap_off
-zswap_off

@@ -75,6 +75,5 @@ expect_eq "mismatches" "$(field mismatched_pages)" 0
 expect_eq "OOM kills" "$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")" 0
 expect_ge "pages moved by the second swapoff" "$(vswap_stat phys_swapoff_moved)" 4096
 release_swap_cache "$cg"
-rmdir "$cg"
 show_vswap_stats
 vswap_off

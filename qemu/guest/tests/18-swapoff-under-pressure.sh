@@ -66,4 +66,3 @@ put N "/sys/module/zswap/parameters/shrinker_enabled"
 show_vswap_stats
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
-zswap_off

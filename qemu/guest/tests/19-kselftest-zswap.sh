@@ -86,4 +86,3 @@ done < <(sed 's/^not ok/not_ok/' <<<"$stock")
 show_vswap_stats
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
-zswap_off

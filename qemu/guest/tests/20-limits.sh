@@ -86,7 +86,5 @@ verify_in_memcg "$cg" --label ordinary-side --mib 20 --seed 205 --pageout \
 	--exec-after-swapout "sh /tmp/vswap-20-vswap.sh" || fail "verifier: $VERIFY_OUT"
 expect_eq "ordinary-side: mismatches" "$(field mismatched_pages)" 0
 release_swap_cache "$cg"
-rmdir "$cg"
 vswap_off
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
-zswap_off

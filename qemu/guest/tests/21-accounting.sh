@@ -90,6 +90,4 @@ verify_in_memcg "$cg" --label stall --mib 32 --seed 212 \
 }
 expect_eq "stall: mismatches" "$(field mismatched_pages)" 0
 release_swap_cache "$cg"
-rmdir "$cg"
 vswap_off
-zswap_off

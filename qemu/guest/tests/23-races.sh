@@ -127,8 +127,6 @@ expect_ge "verifiers run under load" "$started" 6
 expect_ge "swapoffs of $SWAPDEV under load" "$poff" 6
 expect_ge "swapoffs of $VSWAP_DEV under load" "$voff" 2
 release_swap_cache "$cg"
-rmdir "$cg"
 swapoff $VSWAP_DEV || fail "swapoff $VSWAP_DEV"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
-zswap_off
 vswap_off

@@ -69,8 +69,6 @@ put N /sys/module/zswap/parameters/shrinker_enabled
 expect_eq "OOM kills" "$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")" 0
 show_vswap_stats
 release_swap_cache "$cg"
-rmdir "$cg"
 swapoff $VSWAP_DEV || fail "swapoff $VSWAP_DEV"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
-zswap_off
 vswap_off

@@ -99,4 +99,3 @@ for mode in stock vswap; do
 done
 log "pages lost to the 3-second outage: stock $lost_stock, vswap $lost_vswap"
 [ "$lost_vswap" -le "$lost_stock" ] || fail "vswap lost $lost_vswap pages, stock $lost_stock"
-dmsetup remove vswap-flaky || fail "dmsetup remove"

@@ -95,4 +95,3 @@ $C off || fail "vswapctl off"
 [ -d /sys/block/vswap0 ] && fail "module still loaded after off"
 $C off || fail "vswapctl off, nothing to do"
 $C | grep -q "not loaded" || fail "status after off"
-zswap_off

@@ -27,7 +27,5 @@ expect_eq "mismatches" "$(field mismatched_pages)" 0
 expect_through "dkms module" 3500
 expect_ge "stores recorded by the DKMS module" "$(awk '{ print $1 }' /sys/block/vswap0/vswap/io_stat)" 3500
 release_swap_cache "$cg"
-rmdir "$cg"
 $VSWAPCTL off || fail "vswapctl off"
 [ -d /sys/block/vswap0 ] && fail "module still loaded after vswapctl off"
-zswap_off

@@ -48,6 +48,5 @@ expect_eq "every physical slot handed back" "$freed" "$alloc"
 expect_eq "physical slots in use (module)" "$(vswap_stat phys_in_use)" 0
 expect_eq "$SWAPDEV used after exit (kernel)" "$(swaps_used $SWAPDEV)" 0
 expect_eq "$SWAPDEV2 used after exit (kernel)" "$(swaps_used $SWAPDEV2)" 0
-rmdir "$cg"
 swapoff $SWAPDEV $SWAPDEV2 || fail "swapoff $SWAPDEV $SWAPDEV2"
 vswap_off

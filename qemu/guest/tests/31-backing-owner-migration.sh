@@ -117,5 +117,4 @@ expect_ge "physical fallbacks" "$fallbacks" $(( (32 * 2 + 32) * 256 * 8 / 10 ))
 expect_eq "backing slots freed as orphans at swapoff" \
 	"$(( $(dmesg | grep -c "whose owner no longer mapped them" || true) - o0 ))" 0
 release_swap_cache "$cg"
-rmdir "$cg"
 vswap_off

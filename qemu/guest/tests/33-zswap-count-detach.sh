@@ -65,7 +65,5 @@ log "zswap writeback of the ordinary device's pages: zswpwb +$wb"
 expect_ge "zswpwb (the shrinker wrote back with vswap attached)" "$wb" 64
 expect_eq "zswap's count of vswap pages after detach" "$vcount" 0
 release_swap_cache "$cg"
-rmdir "$cg"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
-zswap_off

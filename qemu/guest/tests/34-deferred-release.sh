@@ -65,6 +65,4 @@ refused=$(( $(vswap_stat zswap_rejected_resident) - r0 ))
 log "control: with memory.zswap.max 64K, $refused of 4096 pages refused"
 expect_ge "limited: pages refused" "$refused" 2048
 release_swap_cache "$cg"
-rmdir "$cg"
 vswap_off
-zswap_off

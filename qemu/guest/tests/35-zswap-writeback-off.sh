@@ -48,4 +48,3 @@ expect_ge "writeback on: compressible pages in zswap" "$D_ZSWPOUT" 3500
 
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
-zswap_off

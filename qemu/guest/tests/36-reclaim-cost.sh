@@ -46,4 +46,3 @@ expect_ge "reclaim's share of the profile (shrink_node, hundredths of %)" "$r" 5
 expect_lt "get_nr_swap_pages()'s share (hundredths of %)" "$g" 100
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
-zswap_off

@@ -189,6 +189,5 @@ put "$mthp0" $THP/hugepages-64kB/enabled
 put "$pmd0" $THP/hugepages-2048kB/enabled
 put "$thp0" $THP/enabled
 expect_ge "E: mthp64: 64 KiB folios swapped out whole" $(( $(cat $THP/hugepages-64kB/stats/swpout) - s0 )) 1
-rmdir "$cg"
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off

@@ -32,5 +32,4 @@ out1=$(vmstat pswpout)
 expect_ge "pswpout" $((out1 - out0)) $((32 * 256))
 
 show_swap_state
-rmdir "$cg"
 swapoff "$SWAPDEV" || fail "swapoff"
