@@ -50,8 +50,8 @@ done
 
 # Each patch states its final design once: a later patch only adds lines.
 # Three lines are taken back on purpose: until patch 11 queues the backing
-# slots of freed vswap slots, patch 4's vswap_backing_available() has no
-# queue to count and patch 8 frees the batch it collected at once.
+# slots of freed vswap slots, patch 5's vswap_backing_available() has no
+# queue to count and patch 9 frees the batch it collected at once.
 step "lines of a patch that a later one rewrites (scripts/series-rewrites.py)"
 python3 "$VSWAP_TOP/scripts/series-rewrites.py" "$VSWAP_TOP/patches" --max 3 ||
 	die "a patch rewrites lines of an earlier one: squash the change into it"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # weight: 40
-# Freed vswap slots hand their physical slots back in batches (patch 8): the
+# Freed vswap slots hand their physical slots back in batches (patch 9): the
 # swap core frees them a physical cluster at a time, with the Pointer rmap
 # checked for each. Two physical devices share the backing: the first holds
 # 16 MiB, and once it is full backing goes on to the second, so batches span

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # weight: 210
 # suite: long
-# What reclaim pays for get_nr_swap_pages() with vswap attached (patch 7).
+# What reclaim pays for get_nr_swap_pages() with vswap attached (patch 8).
 # Reclaim loops call it to decide whether anonymous memory can be swapped
 # at all; with vswap attached it also asks zswap whether it takes stores
 # (zswap_may_store(), which sums the pool sizes). Measured under global
