@@ -49,9 +49,6 @@ for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$VSWAP_TOP/patches/series");
 done
 
 # Each patch states its final design once: a later patch only adds lines.
-# Three lines are taken back on purpose: until patch 11 queues the backing
-# slots of freed vswap slots, patch 5's vswap_backing_available() has no
-# queue to count and patch 9 frees the batch it collected at once.
 step "lines of a patch that a later one rewrites (scripts/series-rewrites.py)"
-python3 "$VSWAP_TOP/scripts/series-rewrites.py" "$VSWAP_TOP/patches" --max 3 ||
+python3 "$VSWAP_TOP/scripts/series-rewrites.py" "$VSWAP_TOP/patches" --max 0 ||
 	die "a patch rewrites lines of an earlier one: squash the change into it"
