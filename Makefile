@@ -8,7 +8,7 @@
 #               long measurements marked "# suite: long" (make test-long)
 #
 # Other targets: setup kernel module tools check host-test guest-test
-# test-one TEST=<name> test-long test-splat test-kasan soak check-series bench clean. The kernel build lives in $(VSWAP_CACHE).
+# test-one TEST=<name> test-long test-splat test-kasan soak check-series bench image clean. The kernel build lives in $(VSWAP_CACHE).
 
 VSWAP_CACHE ?= $(HOME)/.cache/vswap
 export VSWAP_CACHE
@@ -27,7 +27,7 @@ KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
 .PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-long test-one test-splat test-kasan soak \
-	run bench check check-series fmt clean dkms dkms-install deb
+	run bench check check-series fmt clean dkms dkms-install deb image
 
 all: module tools
 
@@ -115,6 +115,13 @@ dkms-install:
 # Debian packages of the patched kernel (scripts/deb.sh; DEB_CONFIG=FILE).
 deb:
 	@scripts/deb.sh
+
+# A Debian system on a disk image (debootstrap from the machine's archive,
+# ext4 root and a swap partition in its fstab; cached by its inputs in
+# $(VSWAP_CACHE)/image), booted once with systemd as PID 1 on the cached
+# kernel to check that it comes up: the base of the real-system tests.
+image: kernel
+	@scripts/image.sh --boot $(VSWAP_CACHE)/build/arch/x86/boot/bzImage
 
 # The guest tests marked "# suite: long": measurements too long for make test
 # (36-reclaim-cost: global pressure of 1.1x the guest's memory, profiled).

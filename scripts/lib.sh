@@ -69,3 +69,24 @@ deb) KBUILD=$VSWAP_CACHE/build-deb KERNEL_FRAGMENTS="" ;;
 pristine) KBUILD=$VSWAP_CACHE/build-pristine KERNEL_FRAGMENTS="bench.config" KSRC=$KSRC_PRISTINE ;;
 *) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan, bench, pristine or deb" ;;
 esac
+
+# The URI of the Debian archive this machine already uses (deb822 or one-line).
+debian_uri() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk '
+			/^URIs:/ { u = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+$/) s = 1 }
+			/^$/ { if (u != "" && s && u !~ /security/) { print u; exit } u = ""; s = 0 }
+			END { if (u != "" && s && u !~ /security/) print u }' "$f")
+		[ -n "$uri" ] && { echo "$uri" | head -n1; return; }
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		uri=$(awk '$1 == "deb" && $0 !~ /security/ && $0 ~ / (bookworm|stable|trixie|sid) / {
+			for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit } }' "$f")
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+	return 1
+}
