@@ -8,7 +8,7 @@
 #               long measurements marked "# suite: long" (make test-long)
 #
 # Other targets: setup kernel module tools check host-test guest-test
-# test-one TEST=<name> test-long test-splat test-kasan soak check-series bench image clean. The kernel build lives in $(VSWAP_CACHE).
+# test-one TEST=<name> test-long test-splat test-kasan soak check-series bench image test-system clean. The kernel build lives in $(VSWAP_CACHE).
 
 VSWAP_CACHE ?= $(HOME)/.cache/vswap
 export VSWAP_CACHE
@@ -27,7 +27,7 @@ KSELFTEST_DIR = $(KSRC)/tools/testing/selftests/cgroup
 TEST_ZSWAP = tools/test-zswap/test_zswap
 
 .PHONY: all setup kernel module tools kselftest host-test guest-test splat-check test test-long test-one test-splat test-kasan soak \
-	run bench check check-series fmt clean dkms dkms-install deb image
+	run bench check check-series fmt clean dkms dkms-install deb image test-system
 
 all: module tools
 
@@ -121,7 +121,12 @@ deb:
 # $(VSWAP_CACHE)/image), booted once with systemd as PID 1 on the cached
 # kernel to check that it comes up: the base of the real-system tests.
 image: kernel
-	@scripts/image.sh --boot $(VSWAP_CACHE)/build/arch/x86/boot/bzImage
+	@scripts/image.sh check $(VSWAP_CACHE)/build/arch/x86/boot/bzImage
+
+# vswap on a real Debian system (scripts/test-system.sh): the image above,
+# the patched kernel installed with apt, booted from the disk by GRUB.
+test-system:
+	@scripts/test-system.sh
 
 # The guest tests marked "# suite: long": measurements too long for make test
 # (36-reclaim-cost: global pressure of 1.1x the guest's memory, profiled).

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make test-system: vswap on a real Debian system (issue 23), in the image of
+# scripts/image.sh, booted under TCG with systemd as PID 1. Each step is a
+# boot of the same disk; the host hands each its script and packages over
+# a 9p share (the image's vswap-image-run service runs it once the system is
+# up, then powers off).
+#
+#   1. install: the patched kernel's package (make deb) with
+#      `apt install ./linux-image-*.deb` (its postinst builds the initramfs
+#      and updates GRUB), and GRUB on the disk. Booted directly on the
+#      cached kernel, as an installer's rescue system would.
+#   2. boot: from the disk alone (SeaBIOS, GRUB, the installed kernel and
+#      initramfs); the running kernel is the package's and the fstab swap
+#      partition is on.
+#
+# The disk is $VSWAP_CACHE/system/disk.img, a fresh copy of the cached image
+# on every run. Logs: $VSWAP_CACHE/system/<step>/ (boot.log, run.log).
+set -euo pipefail
+export VSWAP_KERNEL=bench
+. "$(dirname "$0")/lib.sh"
+
+t0=$(date +%s)
+DEB_SMOKE=0 "$VSWAP_TOP/scripts/deb.sh"
+deb_dir=$VSWAP_CACHE/deb
+krel=$(cat "$KBUILD/include/config/kernel.release")
+kimg=$(ls "$deb_dir"/linux-image-"$krel"_*.deb | grep -v dbg | head -n1)
+[ -f "$kimg" ] || die "no linux-image package for $krel in $deb_dir"
+image=$("$VSWAP_TOP/scripts/image.sh" | tail -n1)
+
+work=$VSWAP_CACHE/system
+rm -rf "$work"
+mkdir -p "$work"
+step "a fresh system disk from $image"
+cp --sparse=always "$image" "$work/disk.img"
+
+# share STEP: a fresh share directory for STEP.
+share() { rm -rf "${work:?}/$1"; mkdir -p "$work/$1"; echo "$work/$1"; }
+
+# 1. install
+s=$(share install)
+cp "$kimg" "$s/"
+cat >"$s/run.sh" <<EOF
+#!/bin/sh
+set -ex
+export DEBIAN_FRONTEND=noninteractive
+# No network: everything the package depends on is in the image already.
+apt-get install -y ./$(basename "$kimg")
+ls -l /boot
+test -f /boot/vmlinuz-$krel
+test -f /boot/initrd.img-$krel
+grub-install --target=i386-pc /dev/vda
+update-grub
+grep -q "vmlinuz-$krel" /boot/grub/grub.cfg
+EOF
+chmod +x "$s/run.sh"
+step "1. install: apt install ./$(basename "$kimg"), GRUB on the disk"
+"$VSWAP_TOP/scripts/image.sh" boot --kernel "$VSWAP_CACHE/build-bench/arch/x86/boot/bzImage" \
+	--disk "$work/disk.img" --share "$s" --timeout 900
+grep -E '^(Setting up|update-initramfs|Generating grub|Found linux image|Installation finished)' "$s/run.log" | sed 's/^/  /' || true
+
+# 2. boot from the disk
+s=$(share boot)
+cat >"$s/run.sh" <<EOF
+#!/bin/sh
+set -ex
+uname -r
+cat /proc/cmdline
+# The kernel GRUB booted is the installed package's, with its initramfs.
+grep -q "BOOT_IMAGE=/boot/vmlinuz-$krel" /proc/cmdline
+dpkg -s linux-image-$krel | grep -q '^Status: install ok installed'
+grep -qx 'CONFIG_VSWAP_BACKEND=y' /boot/config-$krel
+swapon --show=NAME,TYPE,PRIO --noheadings
+swapon --show=NAME --noheadings | grep -qx /dev/vda3
+systemd-analyze critical-chain swap.target
+EOF
+chmod +x "$s/run.sh"
+step "2. boot: from the disk (GRUB, the installed $krel and its initramfs)"
+"$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
+sed 's/^/  /' "$s/run.log"
+step "test-system passed in $(( $(date +%s) - t0 ))s"
