@@ -125,7 +125,7 @@ image: kernel
 
 # vswap on a real Debian system (scripts/test-system.sh): the image above,
 # the patched kernel installed with apt, booted from the disk by GRUB.
-test-system:
+test-system: tools
 	@scripts/test-system.sh
 
 # The guest tests marked "# suite: long": measurements too long for make test

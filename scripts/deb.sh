@@ -3,7 +3,8 @@
 #
 # make deb [DEB_CONFIG=FILE]: installable Debian packages (linux-image,
 # linux-headers) of the patched 7.2 kernel, built by the kernel's own
-# bindeb-pkg, in $VSWAP_CACHE/deb/.
+# bindeb-pkg, and vswapctl and the module for that kernel
+# (scripts/pkg-vswap.sh), in $VSWAP_CACHE/deb/.
 #
 # The configuration: DEB_CONFIG if given, else the running Debian kernel's
 # /boot/config-$(uname -r) if there is one, else the project's non-debug one
@@ -88,6 +89,8 @@ img=$(ls "$out"/linux-image-"$krel"_*.deb | grep -v dbg | head -n1)
 img_config=$(dpkg-deb --fsys-tarfile "$img" | tar -xO "./boot/config-$krel")
 grep -qx 'CONFIG_VSWAP_BACKEND=y' <<<"$img_config" || die "$img: its config lacks CONFIG_VSWAP_BACKEND=y"
 echo "$KBUILD" >"$out/build-dir"
+# vswapctl and the module for this kernel, as packages of their own.
+"$VSWAP_TOP/scripts/pkg-vswap.sh" "$KBUILD" "$krel" "$out"
 step "packages in $out:"
 ls -l "$out"/*.deb
 

@@ -14,7 +14,9 @@ mod stat;
 mod status;
 mod units;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,9 +24,13 @@ use std::process::ExitCode;
 #[command(
     name = "vswapctl",
     version,
-    about = "Set up, inspect and tear down vswap (/dev/vswap0)"
+    about = "Set up, inspect and tear down vswap (/dev/vswap0)",
+    disable_help_subcommand = true
 )]
 struct Cli {
+    /// With no command: the status, machine-readable (as `status --json`).
+    #[arg(long)]
+    json: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -59,6 +65,18 @@ enum Command {
         #[arg(long)]
         keep_module: bool,
     },
+    /// Print the completion script of a shell (the Debian package installs them).
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+    /// Write the manual pages (roff, section 8: vswapctl.8 and one per command) to DIR (the
+    /// Debian package installs them).
+    #[command(hide = true)]
+    Man {
+        /// The directory.
+        dir: PathBuf,
+    },
 }
 
 fn page_size() -> u64 {
@@ -69,7 +87,15 @@ fn page_size() -> u64 {
 
 fn run(cli: Cli) -> Result<(), String> {
     let pg = page_size();
-    match cli.command.unwrap_or(Command::Status { json: false }) {
+    let command = match cli.command {
+        None => Command::Status { json: cli.json },
+        Some(Command::Status { json }) => Command::Status {
+            json: json || cli.json,
+        },
+        Some(_) if cli.json => return Err("--json goes with status only".into()),
+        Some(c) => c,
+    };
+    match command {
         Command::Status { json } => {
             let st = status::gather(Path::new("/"), pg)?;
             if json {
@@ -94,7 +120,54 @@ fn run(cli: Cli) -> Result<(), String> {
             pg,
         ),
         Command::Off { keep_module } => setup::off(keep_module, pg),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "vswapctl",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man { dir } => {
+            man(&dir).map_err(|e| format!("man pages in {}: {e}", dir.display()))
+        }
     }
+}
+
+/// The manual pages: what clap knows of the commands, and the files and units around them.
+pub(crate) fn man(dir: &Path) -> std::io::Result<()> {
+    let cmd = Cli::command().long_about(
+        "vswapctl sets up, shows and tears down vswap, a virtual swap device (/dev/vswap0) \
+         whose pages live in zswap and, only when zswap cannot keep them, on the physical \
+         swap devices that are swapped on (their priority below vswap's). With no command it \
+         shows the status.",
+    );
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+        let name = format!("vswapctl-{}", sub.get_name());
+        let mut f = std::fs::File::create(dir.join(format!("{name}.8")))?;
+        clap_mangen::Man::new(sub.clone().name(name).version(env!("CARGO_PKG_VERSION")))
+            .section("8")
+            .render(&mut f)?;
+    }
+    let out = &mut std::fs::File::create(dir.join("vswapctl.8"))?;
+    let page = clap_mangen::Man::new(cmd).section("8");
+    page.render_title(out)?;
+    page.render_name_section(out)?;
+    page.render_synopsis_section(out)?;
+    page.render_description_section(out)?;
+    page.render_options_section(out)?;
+    page.render_subcommands_section(out)?;
+    writeln!(
+        out,
+        ".SH FILES\n\
+         .TP\n/etc/default/vswap\nThe arguments of \\fBvswapctl setup\\fR for vswap.service.\n\
+         .TP\n/sys/block/vswap0/vswap/\nThe statistics vswapctl shows.\n\
+         .SH SEE ALSO\n\\fBswapon\\fR(8), \\fBzramctl\\fR(8), \\fBsystemd.swap\\fR(5); \
+         vswap.service, which runs \\fBvswapctl setup\\fR before swap.target."
+    )?;
+    page.render_version_section(out)?;
+    Ok(())
 }
 
 fn main() -> ExitCode {

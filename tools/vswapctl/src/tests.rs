@@ -251,3 +251,66 @@ fn command_line() {
         assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn man_pages_and_completions() {
+    // One page per command the main page lists, and completions that know the commands.
+    let dir = std::env::temp_dir().join(format!("vswapctl-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    crate::man(&dir).expect("man pages");
+    let main = std::fs::read_to_string(dir.join("vswapctl.8")).expect("vswapctl.8");
+    assert!(
+        main.starts_with(".ie") && main.contains(".TH vswapctl 8"),
+        "{main}"
+    );
+    assert!(
+        main.contains("/etc/default/vswap"),
+        "FILES names the unit's settings"
+    );
+    for sub in ["status", "setup", "off", "completions"] {
+        let page = dir.join(format!("vswapctl-{sub}.8"));
+        assert!(page.exists(), "no {}", page.display());
+        assert!(
+            main.contains(&format!("vswapctl\\-{sub}(8)")),
+            "the main page lists {sub}"
+        );
+    }
+    // The hidden man command has no page, and the main page does not list it.
+    assert!(!dir.join("vswapctl-man.8").exists());
+    assert!(!main.contains("vswapctl\\-man(8)") && !main.contains("vswapctl\\-help(8)"));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+
+    let mut out = Vec::new();
+    clap_complete::generate(
+        clap_complete::Shell::Bash,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "vswapctl",
+        &mut out,
+    );
+    let bash = String::from_utf8(out).expect("utf-8");
+    for word in ["setup", "status", "off", "--priority", "--json"] {
+        assert!(bash.contains(word), "bash completion lacks {word}");
+    }
+    assert!(Cli::try_parse_from(["vswapctl", "completions", "zsh"]).is_ok());
+    assert!(Cli::try_parse_from(["vswapctl", "completions", "tcsh"]).is_err());
+    assert!(matches!(
+        Cli::try_parse_from(["vswapctl", "man", "/tmp"]).map(|c| c.command),
+        Ok(Some(Command::Man { .. }))
+    ));
+}
+
+#[test]
+fn json_without_a_command_is_the_status() {
+    let parsed = |args: &[&str]| Cli::try_parse_from(args).map(|c| (c.json, c.command));
+    assert!(matches!(parsed(&["vswapctl", "--json"]), Ok((true, None))));
+    assert!(matches!(
+        parsed(&["vswapctl", "--json", "status"]),
+        Ok((true, Some(Command::Status { json: false })))
+    ));
+    // --json with another command is refused when it runs, not ignored.
+    let off = Cli::try_parse_from(["vswapctl", "--json", "off"]).expect("parses");
+    assert_eq!(
+        crate::run(off).err().as_deref(),
+        Some("--json goes with status only")
+    );
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# make test-system, step 5: removal, inside the Debian image booted with
+# vswap on (run from the host's share, with vswap-verify and the module
+# package beside it). Every command must succeed.
+set -ex
+# none CMD...: CMD must fail (set -e ignores a command negated with !).
+none() { if "$@"; then echo "unexpected: $*" >&2; exit 1; fi; }
+export DEBIAN_FRONTEND=noninteractive
+krel=$(uname -r)
+grep -q '^/dev/vswap0 ' /proc/swaps
+
+# a. The module package removed while vswap holds a workload's pages: its
+# prerm swaps vswap off first (the pages come back intact) and unloads it.
+systemd-run --scope -q -p MemoryMax=64M ./vswap-verify --label remove-module --mib 96 \
+	--pattern compressible --pageout --min-swapped-pct 50 \
+	--exec-after-swapout "apt-get remove -y vswap-modules-$krel" | tee a.out
+grep -q 'mismatched_pages=0 ' a.out
+grep -q 'result=PASS' a.out
+none grep -q '^/dev/vswap0 ' /proc/swaps
+none grep -q '^vswap ' /proc/modules
+test ! -e "/lib/modules/$krel/updates/vswap.ko"
+none modinfo vswap
+# Without the module the unit fails, and says why.
+none systemctl start vswap.service
+journalctl -b -u vswap.service -o cat --no-pager | tail -n 5
+systemctl reset-failed vswap.service
+
+# b. Installed again, vswap on again; vswapctl purged while vswap holds a
+# workload's pages: its prerm stops the unit (swapoff, rmmod), the pages
+# come back intact, and nothing of vswapctl is left.
+apt-get install -y ./vswap-modules-"$krel"_*.deb
+systemctl start vswap.service
+grep -q '^/dev/vswap0 ' /proc/swaps
+systemd-run --scope -q -p MemoryMax=64M ./vswap-verify --label purge-ctl --mib 96 \
+	--pattern compressible --pageout --min-swapped-pct 50 \
+	--exec-after-swapout "apt-get purge -y vswapctl" | tee b.out
+grep -q 'mismatched_pages=0 ' b.out
+grep -q 'result=PASS' b.out
+none grep -q '^/dev/vswap0 ' /proc/swaps
+none grep -q '^vswap ' /proc/modules
+test ! -e /usr/sbin/vswapctl
+test ! -e /etc/default/vswap
+none systemctl cat vswap.service
+
+# c. The module package removed (purged) with nothing loaded.
+apt-get purge -y "vswap-modules-$krel"
+
+# Nothing of vswap is left on the system but the image's own test hook.
+find / -xdev -name '*vswap*' ! -name 'vswap-image-run*' >left.txt || true
+cat left.txt
+test ! -s left.txt
+none dpkg -l 'vswap*'

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The user-space and module packages of vswap, beside the kernel's (make deb
+# calls this after bindeb-pkg; DEB_DIR is where the packages go):
+#
+#   vswapctl_<version>_<arch>.deb   vswapctl, vswap.service, /etc/default/vswap
+#                                   (a conffile), the manual pages (from
+#                                   clap) and the bash, zsh and fish
+#                                   completions (from clap)
+#   vswap-modules-<krel>_<version>_<arch>.deb
+#                                   vswap.ko built for kernel <krel> with the
+#                                   compilers that built that kernel, in
+#                                   /lib/modules/<krel>/updates
+#
+# A Rust module must be built by the very rustc that built its kernel (the
+# kernel's core crate is part of the module's ABI), so the module is built
+# here, where that compiler is, for each kernel package made here: a
+# prebuilt module package per kernel, as Debian ships its own out-of-tree
+# modules for its kernels. The admin guide says why.
+#
+# Usage: pkg-vswap.sh KBUILD KRELEASE DEB_DIR
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$VSWAP_TOP"
+
+kbuild=${1:?usage: pkg-vswap.sh KBUILD KRELEASE DEB_DIR}
+krel=${2:?usage: pkg-vswap.sh KBUILD KRELEASE DEB_DIR}
+out=${3:?usage: pkg-vswap.sh KBUILD KRELEASE DEB_DIR}
+arch=$(dpkg --print-architecture)
+ver=$(sed -n 's/^version = "\(.*\)"/\1/p' tools/vswapctl/Cargo.toml | head -n1)
+[ -n "$ver" ] || die "no version in tools/vswapctl/Cargo.toml"
+maint="vswap developers <vswap@example.invalid>"
+
+# build_deb DIR: the package staged in DIR, into $out.
+build_deb() {
+	find "$1" -type d -exec chmod 755 {} +
+	run_logged "$VSWAP_CACHE/logs/pkg-vswap.log" dpkg-deb --root-owner-group -Zxz --build "$1" "$out"
+}
+
+# --- vswapctl
+step "vswapctl $ver package"
+cargo build --quiet --release --locked --manifest-path tools/vswapctl/Cargo.toml
+bin=tools/vswapctl/target/release/vswapctl
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+p=$stage/vswapctl
+install -D -m 755 "$bin" "$p/usr/sbin/vswapctl"
+install -D -m 644 contrib/systemd/vswap.service "$p/usr/lib/systemd/system/vswap.service"
+install -D -m 644 contrib/systemd/vswap.default "$p/etc/default/vswap"
+mkdir -p "$p/usr/share/man/man8"
+"$bin" man "$p/usr/share/man/man8"
+gzip -9n "$p"/usr/share/man/man8/*.8
+install -d "$p/usr/share/bash-completion/completions" "$p/usr/share/zsh/vendor-completions" \
+	"$p/usr/share/fish/vendor_completions.d"
+"$bin" completions bash >"$p/usr/share/bash-completion/completions/vswapctl"
+"$bin" completions zsh >"$p/usr/share/zsh/vendor-completions/_vswapctl"
+"$bin" completions fish >"$p/usr/share/fish/vendor_completions.d/vswapctl.fish"
+install -D -m 644 /dev/stdin "$p/usr/share/doc/vswapctl/copyright" <<-EOF
+	Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+	Upstream-Name: vswap
+
+	Files: *
+	License: GPL-2.0
+	 On Debian systems, the full text of the GNU General Public License
+	 version 2 is in /usr/share/common-licenses/GPL-2.
+EOF
+mkdir -p "$p/DEBIAN"
+echo /etc/default/vswap >"$p/DEBIAN/conffiles"
+cat >"$p/DEBIAN/control" <<-EOF
+	Package: vswapctl
+	Version: $ver
+	Architecture: $arch
+	Maintainer: $maint
+	Section: admin
+	Priority: optional
+	Depends: libc6, kmod, util-linux
+	Recommends: vswap-modules
+	Installed-Size: $(du -sk "$p" | cut -f1)
+	Description: set up, inspect and tear down vswap (/dev/vswap0)
+	 vswap is a virtual swap device whose pages live in zswap and, only
+	 when zswap cannot keep them, on the physical swap devices. vswapctl
+	 loads the module and swaps it on (vswap.service does so at boot,
+	 before swap.target, with the arguments of /etc/default/vswap), shows
+	 what its slots hold, and swaps it off.
+EOF
+# The unit: enabled on install and started if the module is there; stopped
+# (vswap swapped off) before removal; forgotten on purge.
+cat >"$p/DEBIAN/postinst" <<-'EOF'
+	#!/bin/sh
+	set -e
+	if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
+		systemctl daemon-reload
+		systemctl enable vswap.service
+		if modinfo vswap >/dev/null 2>&1; then
+			systemctl restart vswap.service ||
+				echo "vswapctl: vswap.service did not start: see journalctl -u vswap" >&2
+		else
+			echo "vswapctl: no vswap module for $(uname -r) yet: vswap.service starts when one is installed" >&2
+		fi
+	fi
+	exit 0
+EOF
+cat >"$p/DEBIAN/prerm" <<-'EOF'
+	#!/bin/sh
+	set -e
+	if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
+		# Stopping the unit swaps vswap off; if that fails (its pages do
+		# not fit in memory) the removal stops here, with vswap still on.
+		if ! systemctl stop vswap.service; then
+			echo "vswapctl: cannot stop vswap.service (swapoff of /dev/vswap0 failed): not removed" >&2
+			exit 1
+		fi
+		systemctl disable vswap.service
+	fi
+	exit 0
+EOF
+cat >"$p/DEBIAN/postrm" <<-'EOF'
+	#!/bin/sh
+	set -e
+	if [ -d /run/systemd/system ]; then
+		systemctl daemon-reload || true
+	fi
+	exit 0
+EOF
+chmod 755 "$p/DEBIAN/postinst" "$p/DEBIAN/prerm" "$p/DEBIAN/postrm"
+build_deb "$p"
+
+# --- the module for $krel
+step "vswap-modules-$krel $ver package (vswap.ko built against $kbuild)"
+mdir=$stage/module
+mkdir -p "$mdir/rust" "$mdir/c"
+cp Kbuild "$mdir/"
+cp rust/*.rs "$mdir/rust/"
+cp c/*.[ch] "$mdir/c/"
+run_logged "$VSWAP_CACHE/logs/pkg-vswap-module.log" \
+	make -C "$kbuild" M="$mdir" LLVM="$LLVM_SUFFIX" VSWAP_TEST=0 modules
+vermagic=$(modinfo -F vermagic "$mdir/vswap.ko")
+[ "${vermagic%% *}" = "$krel" ] || die "vswap.ko's vermagic '$vermagic' is not for $krel"
+p=$stage/vswap-modules
+install -D -m 644 "$mdir/vswap.ko" "$p/lib/modules/$krel/updates/vswap.ko"
+install -D -m 644 "$stage/vswapctl/usr/share/doc/vswapctl/copyright" \
+	"$p/usr/share/doc/vswap-modules-$krel/copyright"
+mkdir -p "$p/DEBIAN"
+cat >"$p/DEBIAN/control" <<-EOF
+	Package: vswap-modules-$krel
+	Version: $ver
+	Architecture: $arch
+	Maintainer: $maint
+	Section: kernel
+	Priority: optional
+	Depends: linux-image-$krel, kmod
+	Provides: vswap-modules
+	Installed-Size: $(du -sk "$p" | cut -f1)
+	Description: vswap kernel module for Linux $krel
+	 The vswap module (a virtual swap device, /dev/vswap0) built for the
+	 patched kernel $krel with the compilers that built that kernel.
+EOF
+cat >"$p/DEBIAN/postinst" <<-EOF
+	#!/bin/sh
+	set -e
+	[ "\$1" = configure ] && depmod -a $krel
+	exit 0
+EOF
+# Removal while the module is in use for the running kernel swaps vswap off
+# first (through the unit when there is one); if that fails, it refuses.
+cat >"$p/DEBIAN/prerm" <<-EOF
+	#!/bin/sh
+	set -e
+	[ "\$1" = remove ] || exit 0
+	[ "\$(uname -r)" = $krel ] || exit 0
+	grep -q '^vswap ' /proc/modules || exit 0
+	echo "vswap-modules-$krel: vswap is loaded: swapping /dev/vswap0 off and unloading it" >&2
+	if [ -d /run/systemd/system ] && systemctl -q is-active vswap.service; then
+		systemctl stop vswap.service || true
+	fi
+	if grep -q '^/dev/vswap0 ' /proc/swaps && ! swapoff /dev/vswap0; then
+		echo "vswap-modules-$krel: swapoff /dev/vswap0 failed (its pages do not fit in memory): not removed" >&2
+		exit 1
+	fi
+	if grep -q '^vswap ' /proc/modules && ! rmmod vswap; then
+		echo "vswap-modules-$krel: rmmod vswap failed: not removed" >&2
+		exit 1
+	fi
+	exit 0
+EOF
+cat >"$p/DEBIAN/postrm" <<-EOF
+	#!/bin/sh
+	set -e
+	[ -d /lib/modules/$krel ] && depmod -a $krel
+	exit 0
+EOF
+chmod 755 "$p/DEBIAN/postinst" "$p/DEBIAN/prerm" "$p/DEBIAN/postrm"
+build_deb "$p"
+ls -l "$out"/vswapctl_*.deb "$out"/vswap-modules-*.deb
