@@ -4,7 +4,9 @@
 # make deb [DEB_CONFIG=FILE]: installable Debian packages (linux-image,
 # linux-headers) of the patched 7.2 kernel, built by the kernel's own
 # bindeb-pkg, and vswapctl and the module for that kernel
-# (scripts/pkg-vswap.sh), in $VSWAP_CACHE/deb/.
+# (scripts/pkg-vswap.sh), in $VSWAP_CACHE/deb/. DEB_LOCALVERSION=-SUFFIX
+# (with the project's configuration) packages another build of the same
+# kernel, its release suffixed, into $VSWAP_CACHE/deb-SUFFIX/: an upgrade.
 #
 # The configuration: DEB_CONFIG if given, else the running Debian kernel's
 # /boot/config-$(uname -r) if there is one, else the project's non-debug one
@@ -40,6 +42,20 @@ if [ -z "$cfg" ]; then
 	. "$VSWAP_TOP/scripts/lib.sh"
 	"$VSWAP_TOP/scripts/build-kernel.sh"
 	what="the project's non-debug configuration (qemu/base.config + qemu/bench.config)"
+	if [ -n "${DEB_LOCALVERSION:-}" ]; then
+		# Another build of the same kernel, its release suffixed (an
+		# upgrade, for make test-system): a copy of the bench build,
+		# rebuilt incrementally with LOCALVERSION, packaged on its own.
+		[[ $DEB_LOCALVERSION =~ ^-[a-z0-9.+]+$ ]] || die "DEB_LOCALVERSION=$DEB_LOCALVERSION: want -[a-z0-9.+]+"
+		copy=$VSWAP_CACHE/build-deb$DEB_LOCALVERSION
+		step "a copy of the bench build for LOCALVERSION=$DEB_LOCALVERSION in $copy"
+		mkdir -p "$copy"
+		rsync -a --delete "$KBUILD/" "$copy/"
+		KBUILD=$copy
+		run_logged "$VSWAP_CACHE/logs/deb-localversion.log" \
+			make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" LOCALVERSION="$DEB_LOCALVERSION"
+		what+=", LOCALVERSION=$DEB_LOCALVERSION"
+	fi
 else
 	[ -f "$cfg" ] || die "DEB_CONFIG=$cfg: no such file"
 	export VSWAP_KERNEL=deb
@@ -70,14 +86,14 @@ else
 fi
 
 krel=$(cat "$KBUILD/include/config/kernel.release")
-out=$VSWAP_CACHE/deb
+out=$VSWAP_CACHE/deb${DEB_LOCALVERSION:-}
 # bindeb-pkg leaves its packages next to the build directory.
 parent=$(dirname "$KBUILD")
 rm -f "$parent"/linux-*.deb "$parent"/linux-upstream_*.buildinfo "$parent"/linux-upstream_*.changes
 log=$VSWAP_CACHE/logs/deb-pkg.log
 step "bindeb-pkg for $krel from $what (log: $log)"
 run_logged "$log" make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" \
-	KDEB_PKGVERSION="$krel-vswap1" bindeb-pkg
+	${DEB_LOCALVERSION:+LOCALVERSION="$DEB_LOCALVERSION"} KDEB_PKGVERSION="$krel-vswap1" bindeb-pkg
 rm -rf "$out"
 mkdir -p "$out"
 mv "$parent"/linux-*.deb "$out/"

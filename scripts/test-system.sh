@@ -27,6 +27,12 @@ deb_dir=$VSWAP_CACHE/deb
 krel=$(cat "$KBUILD/include/config/kernel.release")
 kimg=$(ls "$deb_dir"/linux-image-"$krel"_*.deb | grep -v dbg | head -n1)
 [ -f "$kimg" ] || die "no linux-image package for $krel in $deb_dir"
+# An upgrade: another build of the same kernel, release $krel-up1.
+DEB_SMOKE=0 DEB_LOCALVERSION=-up1 "$VSWAP_TOP/scripts/deb.sh"
+up_dir=$VSWAP_CACHE/deb-up1
+up_krel=$krel-up1
+up_kimg=$(ls "$up_dir"/linux-image-"$up_krel"_*.deb)
+up_mods=$(ls "$up_dir"/vswap-modules-"$up_krel"_*.deb)
 image=$("$VSWAP_TOP/scripts/image.sh" | tail -n1)
 
 work=$VSWAP_CACHE/system
@@ -120,13 +126,47 @@ for b in 1 2; do
 	sed 's/^/  /' "$s/run.log" | grep -vE '^  \+ (grep|awk|test|cat|!) ' || true
 done
 
-# 5. removal: the module package while vswap holds pages (swapped off
+# 5. upgrade: the second kernel and its module package installed with apt
+# while vswap is on; GRUB boots the newer kernel, which passes the boot
+# check of step 4; the first kernel's module package stays installed.
+s=$(share upgrade)
+cp "$up_kimg" "$up_mods" "$s/"
+cat >"$s/run.sh" <<EOF
+#!/bin/sh
+set -ex
+export DEBIAN_FRONTEND=noninteractive
+grep -q '^/dev/vswap0 ' /proc/swaps
+apt-get install -y ./$(basename "$up_kimg") ./$(basename "$up_mods")
+test -f /boot/vmlinuz-$up_krel
+test -f /lib/modules/$up_krel/updates/vswap.ko
+test -f /lib/modules/$krel/updates/vswap.ko
+grep -m1 "menuentry .*$up_krel" /boot/grub/grub.cfg
+EOF
+chmod +x "$s/run.sh"
+step "5. upgrade: apt install ./$(basename "$up_kimg") ./$(basename "$up_mods")"
+"$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
+grep -E '^(Setting up|Found linux image)' "$s/run.log" | sed 's/^/  /' || true
+s=$(share upgrade-boot)
+cp "$VERIFY" "$VSWAP_TOP/qemu/system/boot-check.sh" "$s/"
+cat >"$s/run.sh" <<EOF
+#!/bin/sh
+set -ex
+test "\$(uname -r)" = $up_krel
+modinfo -F filename vswap | grep -qx /lib/modules/$up_krel/updates/vswap.ko
+exec ./boot-check.sh
+EOF
+chmod +x "$s/run.sh"
+step "5. boot the upgraded kernel $up_krel with vswap"
+"$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
+grep -E '^(\+ test|vswap-verify|/dev/vswap0|/dev/vda3)' "$s/run.log" | sed 's/^/  /' || true
+
+# 6. removal: the module package while vswap holds pages (swapped off
 # first), vswapctl purged while vswap holds pages (the unit stopped first),
 # and nothing left behind.
 s=$(share remove)
-cp "$VERIFY" "$mods" "$VSWAP_TOP/qemu/system/remove-check.sh" "$s/"
+cp "$VERIFY" "$up_mods" "$VSWAP_TOP/qemu/system/remove-check.sh" "$s/"
 ln -s remove-check.sh "$s/run.sh"
-step "5. removal: apt remove of the module and purge of vswapctl while pages are out"
+step "6. removal: apt remove of the module and purge of vswapctl while pages are out"
 "$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
 grep -E '^(vswap-verify|Removing|Purging|vswap-modules|vswapctl:)' "$s/run.log" | sed 's/^/  /' || true
 step "test-system passed in $(( $(date +%s) - t0 ))s"
