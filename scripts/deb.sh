@@ -8,8 +8,9 @@
 # (with the project's configuration) packages another build of the same
 # kernel, its release suffixed, into $VSWAP_CACHE/deb-SUFFIX/: an upgrade.
 #
-# The configuration: DEB_CONFIG if given, else the running Debian kernel's
-# /boot/config-$(uname -r) if there is one, else the project's non-debug one
+# The configuration: DEB_CONFIG if given ("project": the project's own),
+# else the running Debian kernel's /boot/config-$(uname -r) if there is
+# one, else the project's non-debug one
 # (qemu/base.config + qemu/bench.config: the bench kernel, whose cached build
 # is reused). A given or running config gets the options of
 # qemu/base.config marked "# required" (Rust, zswap, the vswap backend...)
@@ -34,6 +35,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 cfg=${DEB_CONFIG:-}
 [ -n "$cfg" ] || [ ! -f "/boot/config-$(uname -r)" ] || cfg=/boot/config-$(uname -r)
+[ "$cfg" = project ] && cfg=
+[ -z "${DEB_LOCALVERSION:-}" ] || [ -z "$cfg" ] ||
+	die "DEB_LOCALVERSION goes with the project's configuration only (DEB_CONFIG=project)"
 "$VSWAP_TOP/scripts/setup.sh"
 JOBS=${JOBS:-$(nproc)}
 

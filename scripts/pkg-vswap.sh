@@ -50,12 +50,15 @@ install -D -m 644 contrib/systemd/vswap.service "$p/usr/lib/systemd/system/vswap
 install -D -m 644 contrib/systemd/vswap.default "$p/etc/default/vswap"
 mkdir -p "$p/usr/share/man/man8"
 "$bin" man "$p/usr/share/man/man8"
+chmod 644 "$p"/usr/share/man/man8/*.8
 gzip -9n "$p"/usr/share/man/man8/*.8
 install -d "$p/usr/share/bash-completion/completions" "$p/usr/share/zsh/vendor-completions" \
 	"$p/usr/share/fish/vendor_completions.d"
 "$bin" completions bash >"$p/usr/share/bash-completion/completions/vswapctl"
 "$bin" completions zsh >"$p/usr/share/zsh/vendor-completions/_vswapctl"
 "$bin" completions fish >"$p/usr/share/fish/vendor_completions.d/vswapctl.fish"
+chmod 644 "$p/usr/share/bash-completion/completions/vswapctl" "$p/usr/share/zsh/vendor-completions/_vswapctl" \
+	"$p/usr/share/fish/vendor_completions.d/vswapctl.fish"
 install -D -m 644 /dev/stdin "$p/usr/share/doc/vswapctl/copyright" <<-EOF
 	Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 	Upstream-Name: vswap
@@ -74,7 +77,7 @@ cat >"$p/DEBIAN/control" <<-EOF
 	Maintainer: $maint
 	Section: admin
 	Priority: optional
-	Depends: libc6, kmod, util-linux
+	Depends: libc6 (>= 2.34), kmod, util-linux, init-system-helpers (>= 1.54~)
 	Recommends: vswap-modules
 	Installed-Size: $(du -sk "$p" | cut -f1)
 	Description: set up, inspect and tear down vswap (/dev/vswap0)
@@ -84,19 +87,31 @@ cat >"$p/DEBIAN/control" <<-EOF
 	 before swap.target, with the arguments of /etc/default/vswap), shows
 	 what its slots hold, and swaps it off.
 EOF
-# The unit: enabled on install and started if the module is there; stopped
-# (vswap swapped off) before removal; forgotten on purge.
+# The unit, as dh_installsystemd would keep it but never restarted on an
+# upgrade (a restart is a swapoff of every page): enabled on the first
+# install (deb-systemd-helper, which also works in a chroot and keeps an
+# administrator's disable across upgrades) and started then if the module is
+# there; stopped before removal, which fails (vswap still on) if the
+# swapoff fails; forgotten on purge.
 cat >"$p/DEBIAN/postinst" <<-'EOF'
 	#!/bin/sh
 	set -e
-	if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
-		systemctl daemon-reload
-		systemctl enable vswap.service
-		if modinfo vswap >/dev/null 2>&1; then
-			systemctl restart vswap.service ||
-				echo "vswapctl: vswap.service did not start: see journalctl -u vswap" >&2
-		else
-			echo "vswapctl: no vswap module for $(uname -r) yet: vswap.service starts when one is installed" >&2
+	case $1 in configure|abort-upgrade|abort-deconfigure|abort-remove) ;; *) exit 0 ;; esac
+	# was-enabled is true for a new installation.
+	if deb-systemd-helper --quiet was-enabled vswap.service; then
+		deb-systemd-helper enable vswap.service >/dev/null || true
+	else
+		deb-systemd-helper update-state vswap.service >/dev/null || true
+	fi
+	if [ -d /run/systemd/system ]; then
+		systemctl --system daemon-reload >/dev/null || true
+		if [ "$1" = configure ] && [ -z "$2" ]; then
+			if modinfo vswap >/dev/null 2>&1; then
+				deb-systemd-invoke start vswap.service ||
+					echo "vswapctl: vswap.service did not start: see journalctl -u vswap" >&2
+			else
+				echo "vswapctl: no vswap module for $(uname -r) yet: vswap.service starts at the next boot with one" >&2
+			fi
 		fi
 	fi
 	exit 0
@@ -107,11 +122,10 @@ cat >"$p/DEBIAN/prerm" <<-'EOF'
 	if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
 		# Stopping the unit swaps vswap off; if that fails (its pages do
 		# not fit in memory) the removal stops here, with vswap still on.
-		if ! systemctl stop vswap.service; then
+		if ! deb-systemd-invoke stop vswap.service; then
 			echo "vswapctl: cannot stop vswap.service (swapoff of /dev/vswap0 failed): not removed" >&2
 			exit 1
 		fi
-		systemctl disable vswap.service
 	fi
 	exit 0
 EOF
@@ -119,7 +133,14 @@ cat >"$p/DEBIAN/postrm" <<-'EOF'
 	#!/bin/sh
 	set -e
 	if [ -d /run/systemd/system ]; then
-		systemctl daemon-reload || true
+		systemctl --system daemon-reload >/dev/null || true
+	fi
+	if [ "$1" = remove ] && [ -x /usr/bin/deb-systemd-helper ]; then
+		deb-systemd-helper mask vswap.service >/dev/null || true
+	fi
+	if [ "$1" = purge ] && [ -x /usr/bin/deb-systemd-helper ]; then
+		deb-systemd-helper purge vswap.service >/dev/null || true
+		deb-systemd-helper unmask vswap.service >/dev/null || true
 	fi
 	exit 0
 EOF

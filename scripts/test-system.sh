@@ -22,13 +22,16 @@ export VSWAP_KERNEL=bench
 . "$(dirname "$0")/lib.sh"
 
 t0=$(date +%s)
-DEB_SMOKE=0 "$VSWAP_TOP/scripts/deb.sh"
+# The project's configuration, whatever this machine runs: the kernel the
+# install step boots directly is its build.
+DEB_CONFIG=project DEB_SMOKE=0 "$VSWAP_TOP/scripts/deb.sh"
 deb_dir=$VSWAP_CACHE/deb
+[ "$(cat "$deb_dir/build-dir")" = "$KBUILD" ] || die "make deb packaged $(cat "$deb_dir/build-dir"), not $KBUILD"
 krel=$(cat "$KBUILD/include/config/kernel.release")
 kimg=$(ls "$deb_dir"/linux-image-"$krel"_*.deb | grep -v dbg | head -n1)
 [ -f "$kimg" ] || die "no linux-image package for $krel in $deb_dir"
 # An upgrade: another build of the same kernel, release $krel-up1.
-DEB_SMOKE=0 DEB_LOCALVERSION=-up1 "$VSWAP_TOP/scripts/deb.sh"
+DEB_CONFIG=project DEB_SMOKE=0 DEB_LOCALVERSION=-up1 "$VSWAP_TOP/scripts/deb.sh"
 up_dir=$VSWAP_CACHE/deb-up1
 up_krel=$krel-up1
 up_kimg=$(ls "$up_dir"/linux-image-"$up_krel"_*.deb)

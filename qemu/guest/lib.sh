@@ -406,6 +406,18 @@ fixture_modules() { awk '{ print $1 }' /proc/modules | sort; }
 fixture_dm() { dmsetup ls 2>/dev/null | awk '$1 != "No" { print $1 }' | sort; }
 fixture_loops() { losetup -n -O NAME 2>/dev/null | sort; }
 
+# fixture_umount_pass: unmount what the test mounted, newest first (the
+# reverse of /proc/mounts); return 1 if nothing could be unmounted. Adds to
+# the caller's "cleaned".
+fixture_umount_pass() {
+	local m rc=1
+	for m in $(tac /proc/mounts | awk '{ print $2 }' | grep -vxFf $FIXTURE_DIR/mounts); do
+		# /proc/mounts escapes blanks as octal (\040): printf decodes them.
+		umount "$(printf '%b' "$m")" 2>/dev/null && { cleaned+=(mount); rc=0; }
+	done
+	return $rc
+}
+
 fixture_record() {
 	local f
 	mkdir -p $FIXTURE_DIR
@@ -436,25 +448,35 @@ fixture_reset() {
 		echo 1 >"$cg/cgroup.kill"
 		cleaned+=(processes)
 	done
+	# Wait for them to be gone: pages they hold in swap are freed, not
+	# brought back in by the swapoff below.
 	for ((i = 0; i < 100; i++)); do
-		pgrep -g "$pgid" >/dev/null 2>&1 || break
+		pgrep -g "$pgid" >/dev/null 2>&1 && { sleep 0.1; continue; }
+		grep -qs '^populated 1' $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups) |
+			sed 's|$|/cgroup.events|') /dev/null || break
 		sleep 0.1
 	done
-	# Swap areas, then what they may live on.
+	# What the swapoff must still bring in (tmpfs pages charged to a
+	# test's memcg) may need room: lift the test's limits.
+	for cg in $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups)); do
+		[ -w "$cg/memory.max" ] && echo max >"$cg/memory.max" 2>/dev/null
+	done
+	# Mounts first where nothing holds them (tmpfs: its swapped pages are
+	# freed, not swapped in); swap areas; loop devices (a loop file may
+	# live on a mount; a mounted loop device detaches when unmounted);
+	# then the mounts again, newest first, until no pass unmounts more
+	# (stacks); device-mapper last (a mount or a loop device may sit on it).
+	fixture_umount_pass
 	if [ "$(wc -l </proc/swaps)" -gt 1 ]; then
 		swapoff -a 2>/dev/null
 		cleaned+=(swap)
 	fi
-	# Loop devices before mounts (a loop file may live on one), mounts
-	# before device-mapper (one may be mounted). A loop device that is
-	# mounted detaches when it is unmounted.
 	if [ -n "$(fixture_loops)" ]; then
 		losetup -D
 		cleaned+=(loop)
 	fi
-	for m in $(comm -13 <(sort $FIXTURE_DIR/mounts) <(fixture_mounts | sort) | sort -r); do
-		umount "$m" 2>/dev/null
-		cleaned+=(mount)
+	for ((i = 0; i < 4; i++)); do
+		fixture_umount_pass || break
 	done
 	for ((i = 0; i < 50; i++)); do
 		[ -z "$(fixture_loops)" ] && break
@@ -496,6 +518,8 @@ fixture_reset() {
 	[ -n "$v" ] && bad+=("still mounted: $v")
 	v=$(fixture_dm | tr '\n' ' ')
 	[ -n "$v" ] && bad+=("device-mapper devices left: $v")
+	v=$(ls -d /sys/block/zram* 2>/dev/null | tr '\n' ' ')
+	[ -n "$v" ] && bad+=("zram devices left: $v")
 	v=$(fixture_loops | tr '\n' ' ')
 	[ -n "$v" ] && bad+=("loop devices left: $v")
 	v=$(comm -13 $FIXTURE_DIR/modules <(fixture_modules) | tr '\n' ' ')

@@ -98,4 +98,6 @@ expect_eq "process D exit status (SIGBUS = 128 + 7)" "$rc" 135
 release_swap_cache "$cg"
 expect_eq "lost slots once D exited" "$(vswap_stat slots_lost)" 0
 show_vswap_stats
+# The swapped-off backing device is released while vswap is still attached.
+dmsetup remove vswap-err || fail "dmsetup remove"
 vswap_off

@@ -77,4 +77,4 @@ swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 swapoff $VSWAP_DEV || fail "swapoff $VSWAP_DEV"
 expect_eq "mm_stat attached after swapoff" "$(sysfs_field mm_stat 6)" 0
 vswap_rmmod || fail "rmmod vswap"
-[ -e $SYS ] && fail "$SYS still there after rmmod"
+if [ -e $SYS ]; then fail "$SYS still there after rmmod"; fi

@@ -28,4 +28,4 @@ expect_through "dkms module" 3500
 expect_ge "stores recorded by the DKMS module" "$(awk '{ print $1 }' /sys/block/vswap0/vswap/io_stat)" 3500
 release_swap_cache "$cg"
 $VSWAPCTL off || fail "vswapctl off"
-[ -d /sys/block/vswap0 ] && fail "module still loaded after vswapctl off"
+if [ -d /sys/block/vswap0 ]; then fail "module still loaded after vswapctl off"; fi

@@ -194,5 +194,7 @@ expect_eq "E: pages the verifier found lost" "$(field lost_pages)" "$LOST"
 expect_ge "E: pages relocated" "$RELOCATED" 1
 expect_eq "E: every page relocated, brought in or lost" $((RELOCATED + SWAPPED_IN + LOST)) "$ONDEV"
 swapoff $SWAPDEV2 || fail "swapoff $SWAPDEV2"
+# The swapped-off backing device is released while vswap is still attached.
+dmsetup remove vswap-reloc || fail "dmsetup remove"
 show_vswap_stats
 vswap_off

@@ -72,7 +72,6 @@ enum Command {
     },
     /// Write the manual pages (roff, section 8: vswapctl.8 and one per command) to DIR (the
     /// Debian package installs them).
-    #[command(hide = true)]
     Man {
         /// The directory.
         dir: PathBuf,

@@ -90,7 +90,7 @@ fn load_module(path: Option<&Path>, params: &str) -> Result<(), String> {
         }
         let msg = String::from_utf8_lossy(&out.stderr);
         if msg.contains("not found") {
-            return Err("module vswap not found for this kernel: install it (DKMS, see the admin guide) or pass --module PATH".into());
+            return Err("module vswap not found for this kernel: install its package (vswap-modules-<release>) or the DKMS one (see \"Installing on Debian\" in the admin guide), or pass --module PATH".into());
         }
         return Err(format!("modprobe vswap {params}: {}", msg.trim()));
     };
