@@ -149,13 +149,10 @@ build_deb "$p"
 
 # --- the module for $krel
 step "vswap-modules-$krel $ver package (vswap.ko built against $kbuild)"
-mdir=$stage/module
-mkdir -p "$mdir/rust" "$mdir/c"
-cp Kbuild "$mdir/"
-cp rust/*.rs "$mdir/rust/"
-cp c/*.[ch] "$mdir/c/"
-run_logged "$VSWAP_CACHE/logs/pkg-vswap-module.log" \
-	make -C "$kbuild" M="$mdir" LLVM="$LLVM_SUFFIX" VSWAP_TEST=0 modules
+# The module users install (no test-only parameters), built as make bench
+# builds its own, against $kbuild.
+KBUILD=$kbuild VSWAP_KERNEL=pkg module_for_kernel
+mdir=$MODULE_DIR
 vermagic=$(modinfo -F vermagic "$mdir/vswap.ko")
 [ "${vermagic%% *}" = "$krel" ] || die "vswap.ko's vermagic '$vermagic' is not for $krel"
 p=$stage/vswap-modules

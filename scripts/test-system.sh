@@ -122,7 +122,7 @@ VERIFY=$VSWAP_TOP/tools/vswap-verify/target/release/vswap-verify
 [ -x "$VERIFY" ] || die "no $VERIFY: run 'make tools'"
 for b in 1 2; do
 	s=$(share "vswap-boot$b")
-	cp "$VERIFY" "$VSWAP_TOP/qemu/system/boot-check.sh" "$s/"
+	cp "$VERIFY" "$VSWAP_TOP"/qemu/system/{lib,boot-check}.sh "$s/"
 	ln -s boot-check.sh "$s/run.sh"
 	step "4.$b boot with vswap: unit, workload, vswapctl, stop while pages are out"
 	"$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
@@ -150,7 +150,7 @@ step "5. upgrade: apt install ./$(basename "$up_kimg") ./$(basename "$up_mods")"
 "$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
 grep -E '^(Setting up|Found linux image)' "$s/run.log" | sed 's/^/  /' || true
 s=$(share upgrade-boot)
-cp "$VERIFY" "$VSWAP_TOP/qemu/system/boot-check.sh" "$s/"
+cp "$VERIFY" "$VSWAP_TOP"/qemu/system/{lib,boot-check}.sh "$s/"
 cat >"$s/run.sh" <<EOF
 #!/bin/sh
 set -ex
@@ -167,7 +167,7 @@ grep -E '^(\+ test|vswap-verify|/dev/vswap0|/dev/vda3)' "$s/run.log" | sed 's/^/
 # first), vswapctl purged while vswap holds pages (the unit stopped first),
 # and nothing left behind.
 s=$(share remove)
-cp "$VERIFY" "$up_mods" "$VSWAP_TOP/qemu/system/remove-check.sh" "$s/"
+cp "$VERIFY" "$up_mods" "$VSWAP_TOP"/qemu/system/{lib,remove-check}.sh "$s/"
 ln -s remove-check.sh "$s/run.sh"
 step "6. removal: apt remove of the module and purge of vswapctl while pages are out"
 "$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900

@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # make test-system, step 4: run inside the Debian image booted with vswap
 # installed (the image's vswap-image-run service runs it from the host's
-# share, with vswap-verify beside it). Every command must succeed.
+# share, with vswap-verify and lib.sh beside it). Every command must succeed.
 set -ex
-# none CMD...: CMD must fail (set -e ignores a command negated with !).
-none() { if "$@"; then echo "unexpected: $*" >&2; exit 1; fi; }
+. ./lib.sh
 
 # vswap.service came up before swap.target (and so before the fstab swap).
 systemctl is-active vswap.service
@@ -32,22 +31,14 @@ grep -q '"/dev/vda3"' ctl.json
 
 # A workload of 192 MiB in a 64 MiB scope: its pages go out through vswap
 # and come back verified, twice.
-systemd-run --scope -q -p MemoryMax=64M ./vswap-verify --label system --mib 192 \
-	--pattern mixed --pageout --min-swapped-pct 50 --passes 2 | tee verify.out
-grep -q 'mismatched_pages=0 ' verify.out
-grep -q 'result=PASS' verify.out
+verified system --mib 192 --pattern mixed --pageout --min-swapped-pct 50 --passes 2
 vswapctl --json
 
 # Stop the unit while a workload's pages are out: swapoff brings them back
 # and the workload reads them intact; the module is unloaded. Then start it
 # again.
-systemd-run --scope -q -p MemoryMax=64M ./vswap-verify --label stop --mib 96 \
-	--pattern compressible --pageout --min-swapped-pct 50 \
-	--exec-after-swapout "systemctl stop vswap.service" | tee stop.out
-grep -q 'mismatched_pages=0 ' stop.out
-grep -q 'result=PASS' stop.out
-none grep -q '^/dev/vswap0 ' /proc/swaps
-none grep -q '^vswap ' /proc/modules
+while_pages_out stop "systemctl stop vswap.service"
+vswap_gone
 systemctl start vswap.service
 grep -q '^/dev/vswap0 ' /proc/swaps
 

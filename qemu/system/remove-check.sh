@@ -2,23 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # make test-system, step 5: removal, inside the Debian image booted with
 # vswap on (run from the host's share, with vswap-verify and the module
-# package beside it). Every command must succeed.
+# package and lib.sh beside it). Every command must succeed.
 set -ex
-# none CMD...: CMD must fail (set -e ignores a command negated with !).
-none() { if "$@"; then echo "unexpected: $*" >&2; exit 1; fi; }
+. ./lib.sh
 export DEBIAN_FRONTEND=noninteractive
 krel=$(uname -r)
 grep -q '^/dev/vswap0 ' /proc/swaps
 
 # a. The module package removed while vswap holds a workload's pages: its
 # prerm swaps vswap off first (the pages come back intact) and unloads it.
-systemd-run --scope -q -p MemoryMax=64M ./vswap-verify --label remove-module --mib 96 \
-	--pattern compressible --pageout --min-swapped-pct 50 \
-	--exec-after-swapout "apt-get remove -y vswap-modules-$krel" | tee a.out
-grep -q 'mismatched_pages=0 ' a.out
-grep -q 'result=PASS' a.out
-none grep -q '^/dev/vswap0 ' /proc/swaps
-none grep -q '^vswap ' /proc/modules
+while_pages_out remove-module "apt-get remove -y vswap-modules-$krel"
+vswap_gone
 test ! -e "/lib/modules/$krel/updates/vswap.ko"
 none modinfo vswap
 # Without the module the unit fails, and says why.
@@ -32,13 +26,8 @@ systemctl reset-failed vswap.service
 apt-get install -y ./vswap-modules-"$krel"_*.deb
 systemctl start vswap.service
 grep -q '^/dev/vswap0 ' /proc/swaps
-systemd-run --scope -q -p MemoryMax=64M ./vswap-verify --label purge-ctl --mib 96 \
-	--pattern compressible --pageout --min-swapped-pct 50 \
-	--exec-after-swapout "apt-get purge -y vswapctl" | tee b.out
-grep -q 'mismatched_pages=0 ' b.out
-grep -q 'result=PASS' b.out
-none grep -q '^/dev/vswap0 ' /proc/swaps
-none grep -q '^vswap ' /proc/modules
+while_pages_out purge-ctl "apt-get purge -y vswapctl"
+vswap_gone
 test ! -e /usr/sbin/vswapctl
 test ! -e /etc/default/vswap
 none systemctl cat vswap.service
