@@ -122,6 +122,23 @@ guest() {
 	echo "$rc" >"$dir/rc"
 }
 
+# diagnose_boot DIR: a guest ended without its summary. Its console (the
+# tests' output only) is in DIR/console.log; boot the same kernel once more
+# with the kernel's own console on (vng --verbose) and show how far it got,
+# so that a CI log says why a guest died on a machine we cannot log into.
+diagnose_boot() {
+	local dir=$1
+	echo "=== guest console (last 30 lines of $dir/console.log)"
+	tail -n 30 "$dir/console.log" | grep -vE "$QEMU_NOISE" || true
+	echo "=== a diagnostic boot: vng --verbose --exec 'echo vswap-boot-ok' (log: $dir/diagnose.log)"
+	(cd "$dir" && timeout -k 10 300 vng --verbose --run "$KRUN" $accel --user root \
+		--memory "$MEMORY" --cpus "$CPUS" --rwdir "$dir" --exec 'echo vswap-boot-ok' \
+		</dev/null 2>&1 | cat >"$dir/diagnose.log"; exit "${PIPESTATUS[0]}") &&
+		echo "(it booted: exit 0)" || echo "(exit $?)"
+	tail -n 40 "$dir/diagnose.log"
+	echo "=== host: $(vng --version 2>&1 | head -n1); $(qemu-system-x86_64 --version 2>&1 | head -n1); $(free -m | awk '/Mem:/ { print $7 }') MiB available"
+}
+
 # The tests to run, and how many guests.
 declare -a load names
 if [ "$MODE" != tests ]; then
@@ -198,6 +215,7 @@ for ((i = 0; i < shards; i++)); do
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$d/console.log" | tail -n1 || true)
 	if [ -z "$summary" ]; then
 		bad="$bad guest $i printed no summary (exit $rc);"
+		diagnose_boot "$d"
 		continue
 	fi
 	read -r p _ f _ s _ <<<"$summary"

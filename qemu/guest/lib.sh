@@ -377,88 +377,140 @@ fault_filter() {
 # knobs below. fixture_reset prints one line, the kinds it had to clean
 # ("memcg swap ..."), and fails with the reason when the guest is not back
 # to its boot state afterwards: the next test would not start clean.
-FIXTURE_DIR=/run/vswap-fixture
+#
+# It runs after each of the suite's tests, where a fork costs about 0.1 s
+# under TCG: it looks with the shell's builtins only (read, globs, kill -0)
+# and runs a command only to undo something it found.
 THP=/sys/kernel/mm/transparent_hugepage
-# fixture_knobs: every file whose value a test may change.
-fixture_knobs() {
-	local f
-	for f in /sys/module/zswap/parameters/* $THP/enabled $THP/defrag \
-		$THP/shmem_enabled $THP/hugepages-*/enabled $THP/hugepages-*/shmem_enabled \
-		/proc/sys/vm/swappiness /proc/sys/vm/page-cluster \
-		/proc/sys/vm/min_free_kbytes /proc/sys/vm/overcommit_memory \
-		/proc/sys/kernel/sched_rt_runtime_us /sys/devices/virtual/workqueue/cpumask \
-		$DBG/failslab/probability $DBG/fail_page_alloc/probability \
-		$DBG/fail_make_request/probability; do
-		[ -f "$f" ] && [ -w "$f" ] && echo "$f"
+FIXTURE_FAULTS="$DBG/failslab/probability $DBG/fail_page_alloc/probability $DBG/fail_make_request/probability"
+# The boot state: knob file -> value; "kind:name" -> 1 for what existed.
+declare -A FIXTURE_KNOB=() FIXTURE_BOOT=()
+FIXTURE_KNOBS=()
+
+# knob_read FILE: its value in REPLY; of a choice file ("always [madvise]
+# never") the choice.
+knob_read() {
+	REPLY=
+	IFS= read -r REPLY 2>/dev/null <"$1"
+	[[ $REPLY =~ \[([^]]*)\] ]] && REPLY=${BASH_REMATCH[1]}
+	return 0
+}
+
+# fixture_walk DIR: every cgroup below DIR into LIST, parents first.
+fixture_walk() {
+	local d
+	for d in "$1"/*/; do
+		[ -d "$d" ] || continue
+		LIST+=("${d%/}")
+		fixture_walk "${d%/}"
 	done
 }
-# knob_value FILE: its value; of a choice file ("always [madvise] never") the choice.
-knob_value() {
-	local v
-	v=$(cat "$1" 2>/dev/null) || return 0
-	[[ $v =~ \[([^]]*)\] ]] && v=${BASH_REMATCH[1]}
-	echo "$v"
+
+# fixture_list KIND: what exists now of KIND (cgroup, mount, module, dm,
+# loop, swap) into LIST.
+fixture_list() {
+	local a b d
+	LIST=()
+	case $1 in
+	cgroup) fixture_walk $CG ;;
+	mount) while read -r a b d; do LIST+=("$b"); done </proc/mounts ;;
+	module) while read -r a b; do LIST+=("$a"); done 2>/dev/null </proc/modules ;;
+	dm)
+		for d in /sys/block/dm-*/dm/name; do
+			[ -r "$d" ] && IFS= read -r a <"$d" && LIST+=("$a")
+		done ;;
+	loop)
+		for d in /sys/block/loop*/loop/backing_file; do
+			[ -e "$d" ] && { d=${d#/sys/block/}; LIST+=("/dev/${d%%/*}"); }
+		done ;;
+	swap) while read -r a b; do [ "$a" = Filename ] || LIST+=("$a"); done </proc/swaps ;;
+	esac
 }
-# The devices and cgroups that exist at boot are not the tests'.
-fixture_cgroups() { find $CG -mindepth 1 -type d | sort; }
-fixture_mounts() { awk '{ print $2 }' /proc/mounts; }
-fixture_modules() { awk '{ print $1 }' /proc/modules | sort; }
-fixture_dm() { dmsetup ls 2>/dev/null | awk '$1 != "No" { print $1 }' | sort; }
-fixture_loops() { losetup -n -O NAME 2>/dev/null | sort; }
+
+# fixture_new KIND: what exists of KIND and did not at boot, into NEW.
+fixture_new() {
+	local x
+	NEW=()
+	fixture_list "$1"
+	for x in "${LIST[@]}"; do
+		[ -n "${FIXTURE_BOOT[$1:$x]:-}" ] || NEW+=("$x")
+	done
+}
+
+# cgroup_populated DIR...: true if a process is left in one of them.
+cgroup_populated() {
+	local cg k v
+	for cg; do
+		while read -r k v; do
+			[ "$k" = populated ] && [ "$v" = 1 ] && return 0
+		done 2>/dev/null <"$cg/cgroup.events"
+	done
+	return 1
+}
 
 # fixture_umount_pass: unmount what the test mounted, newest first (the
 # reverse of /proc/mounts); return 1 if nothing could be unmounted. Adds to
 # the caller's "cleaned".
 fixture_umount_pass() {
-	local m rc=1
-	for m in $(tac /proc/mounts | awk '{ print $2 }' | grep -vxFf $FIXTURE_DIR/mounts); do
+	local i m rc=1
+	fixture_new mount
+	for ((i = ${#NEW[@]} - 1; i >= 0; i--)); do
 		# /proc/mounts escapes blanks as octal (\040): printf decodes them.
-		umount "$(printf '%b' "$m")" 2>/dev/null && { cleaned+=(mount); rc=0; }
+		printf -v m '%b' "${NEW[$i]}"
+		umount "$m" 2>/dev/null && { cleaned+=(mount); rc=0; }
 	done
 	return $rc
 }
 
 fixture_record() {
-	local f
-	mkdir -p $FIXTURE_DIR
-	fixture_knobs | while read -r f; do printf '%s\t%s\n' "$f" "$(knob_value "$f")"; done \
-		>$FIXTURE_DIR/knobs
-	fixture_cgroups >$FIXTURE_DIR/cgroups
-	fixture_mounts >$FIXTURE_DIR/mounts
-	fixture_modules >$FIXTURE_DIR/modules
+	local f k x
+	for f in /sys/module/zswap/parameters/* $THP/enabled $THP/defrag \
+		$THP/shmem_enabled $THP/hugepages-*/enabled $THP/hugepages-*/shmem_enabled \
+		/proc/sys/vm/swappiness /proc/sys/vm/page-cluster \
+		/proc/sys/vm/min_free_kbytes /proc/sys/vm/overcommit_memory \
+		/proc/sys/kernel/sched_rt_runtime_us /sys/devices/virtual/workqueue/cpumask \
+		$FIXTURE_FAULTS; do
+		[ -f "$f" ] && [ -w "$f" ] || continue
+		knob_read "$f"
+		FIXTURE_KNOBS+=("$f")
+		FIXTURE_KNOB[$f]=$REPLY
+	done
+	for k in cgroup mount module dm loop swap; do
+		fixture_list $k
+		for x in "${LIST[@]}"; do FIXTURE_BOOT[$k:$x]=1; done
+	done
 }
 
 # fixture_reset PGID: clean up after the test whose process group is PGID.
 fixture_reset() {
-	local pgid=$1 cleaned=() bad=() f v now cg m i
+	local pgid=$1 cleaned=() bad=() f v cg m i LIST NEW REPLY
 	# Faults first, so that the clean-up itself meets none.
-	for f in $DBG/failslab/probability $DBG/fail_page_alloc/probability \
-		$DBG/fail_make_request/probability; do
-		[ -w "$f" ] && [ "$(cat "$f")" != 0 ] && echo 0 >"$f" && cleaned+=(faults)
+	for f in $FIXTURE_FAULTS; do
+		[ -w "$f" ] || continue
+		knob_read "$f"
+		[ "$REPLY" = 0 ] || { echo 0 >"$f"; cleaned+=(faults); }
 	done
 	# What the test left running: its process group, then every process
 	# in a cgroup it created (cgroup.kill takes the descendants too).
-	if pgrep -g "$pgid" >/dev/null 2>&1; then
+	if kill -0 -- -"$pgid" 2>/dev/null; then
 		kill -KILL -- -"$pgid" 2>/dev/null
 		cleaned+=(processes)
 	fi
-	for cg in $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups)); do
-		[ -d "$cg" ] || continue
-		grep -q '^populated 1' "$cg/cgroup.events" 2>/dev/null || continue
+	fixture_new cgroup
+	for cg in "${NEW[@]}"; do
+		cgroup_populated "$cg" || continue
 		echo 1 >"$cg/cgroup.kill"
 		cleaned+=(processes)
 	done
 	# Wait for them to be gone: pages they hold in swap are freed, not
 	# brought back in by the swapoff below.
 	for ((i = 0; i < 100; i++)); do
-		pgrep -g "$pgid" >/dev/null 2>&1 && { sleep 0.1; continue; }
-		grep -qs '^populated 1' $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups) |
-			sed 's|$|/cgroup.events|') /dev/null || break
+		kill -0 -- -"$pgid" 2>/dev/null || cgroup_populated "${NEW[@]}" || break
 		sleep 0.1
 	done
 	# What the swapoff must still bring in (tmpfs pages charged to a
 	# test's memcg) may need room: lift the test's limits.
-	for cg in $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups)); do
+	for cg in "${NEW[@]}"; do
 		[ -w "$cg/memory.max" ] && echo max >"$cg/memory.max" 2>/dev/null
 	done
 	# Mounts first where nothing holds them (tmpfs: its swapped pages are
@@ -467,11 +519,13 @@ fixture_reset() {
 	# then the mounts again, newest first, until no pass unmounts more
 	# (stacks); device-mapper last (a mount or a loop device may sit on it).
 	fixture_umount_pass
-	if [ "$(wc -l </proc/swaps)" -gt 1 ]; then
+	fixture_list swap
+	if [ ${#LIST[@]} -gt 0 ]; then
 		swapoff -a 2>/dev/null
 		cleaned+=(swap)
 	fi
-	if [ -n "$(fixture_loops)" ]; then
+	fixture_new loop
+	if [ ${#NEW[@]} -gt 0 ]; then
 		losetup -D
 		cleaned+=(loop)
 	fi
@@ -479,10 +533,12 @@ fixture_reset() {
 		fixture_umount_pass || break
 	done
 	for ((i = 0; i < 50; i++)); do
-		[ -z "$(fixture_loops)" ] && break
+		fixture_new loop
+		[ ${#NEW[@]} = 0 ] && break
 		sleep 0.1
 	done
-	if [ -n "$(fixture_dm)" ]; then
+	fixture_new dm
+	if [ ${#NEW[@]} -gt 0 ]; then
 		udevadm settle 2>/dev/null
 		dmsetup remove_all 2>/dev/null
 		cleaned+=(dm)
@@ -491,47 +547,58 @@ fixture_reset() {
 		echo 1 >/sys/block/zram0/reset 2>/dev/null
 		cleaned+=(zram)
 	fi
-	for m in $(comm -13 $FIXTURE_DIR/modules <(fixture_modules)); do
+	fixture_new module
+	for m in "${NEW[@]}"; do
 		if [ "$m" = vswap ]; then vswap_rmmod 2>/dev/null; else rmmod "$m" 2>/dev/null; fi
 		cleaned+=(module)
 	done
 	# The cgroups, deepest first, once their processes are gone.
-	for cg in $(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups) | sort -r); do
+	fixture_new cgroup
+	for ((m = ${#NEW[@]} - 1; m >= 0; m--)); do
 		for ((i = 0; i < 50; i++)); do
-			rmdir "$cg" 2>/dev/null && break
+			rmdir "${NEW[$m]}" 2>/dev/null && break
 			sleep 0.1
 		done
 		cleaned+=(memcg)
 	done
 	# The knobs. zswap's "enabled" is written only if it changed: any
 	# write to it sets zswap up for good (setup_guest).
-	while IFS=$'\t' read -r f v; do
-		now=$(knob_value "$f")
-		[ "$now" = "$v" ] && continue
-		echo "$v" >"$f" 2>/dev/null
+	for f in "${FIXTURE_KNOBS[@]}"; do
+		knob_read "$f"
+		[ "$REPLY" = "${FIXTURE_KNOB[$f]}" ] && continue
+		echo "${FIXTURE_KNOB[$f]}" >"$f" 2>/dev/null
 		cleaned+=(knob)
-	done <$FIXTURE_DIR/knobs
+	done
 	# The guest must now be as it booted.
-	pgrep -g "$pgid" >/dev/null 2>&1 && bad+=("processes of the test still run")
-	[ "$(wc -l </proc/swaps)" -gt 1 ] && bad+=("swap still on: $(awk 'NR > 1 { print $1 }' /proc/swaps | tr '\n' ' ')")
-	v=$(comm -13 <(sort $FIXTURE_DIR/mounts) <(fixture_mounts | sort) | tr '\n' ' ')
-	[ -n "$v" ] && bad+=("still mounted: $v")
-	v=$(fixture_dm | tr '\n' ' ')
-	[ -n "$v" ] && bad+=("device-mapper devices left: $v")
-	v=$(ls -d /sys/block/zram* 2>/dev/null | tr '\n' ' ')
-	[ -n "$v" ] && bad+=("zram devices left: $v")
-	v=$(fixture_loops | tr '\n' ' ')
-	[ -n "$v" ] && bad+=("loop devices left: $v")
-	v=$(comm -13 $FIXTURE_DIR/modules <(fixture_modules) | tr '\n' ' ')
-	[ -n "$v" ] && bad+=("modules left: $v")
-	v=$(comm -13 $FIXTURE_DIR/cgroups <(fixture_cgroups) | tr '\n' ' ')
-	[ -n "$v" ] && bad+=("cgroups left: $v")
-	while IFS=$'\t' read -r f v; do
-		now=$(knob_value "$f")
-		[ "$now" = "$v" ] || bad+=("$f is '$now', at boot '$v'")
-	done <$FIXTURE_DIR/knobs
-	printf '%s\n' "${cleaned[@]}" | awk 'NF && !seen[$0]++' | tr '\n' ' '
-	echo
+	kill -0 -- -"$pgid" 2>/dev/null && bad+=("processes of the test still run")
+	fixture_list swap
+	[ ${#LIST[@]} -gt 0 ] && bad+=("swap still on: ${LIST[*]}")
+	fixture_new mount
+	[ ${#NEW[@]} -gt 0 ] && bad+=("still mounted: ${NEW[*]}")
+	fixture_new dm
+	[ ${#NEW[@]} -gt 0 ] && bad+=("device-mapper devices left: ${NEW[*]}")
+	for f in /sys/block/zram*; do
+		[ -e "$f" ] && bad+=("zram device left: ${f#/sys/block/}")
+	done
+	fixture_new loop
+	[ ${#NEW[@]} -gt 0 ] && bad+=("loop devices left: ${NEW[*]}")
+	fixture_new module
+	[ ${#NEW[@]} -gt 0 ] && bad+=("modules left: ${NEW[*]}")
+	fixture_new cgroup
+	[ ${#NEW[@]} -gt 0 ] && bad+=("cgroups left: ${NEW[*]}")
+	for f in "${FIXTURE_KNOBS[@]}"; do
+		knob_read "$f"
+		[ "$REPLY" = "${FIXTURE_KNOB[$f]}" ] || bad+=("$f is '$REPLY', at boot '${FIXTURE_KNOB[$f]}'")
+	done
+	# The kinds cleaned, each once.
+	declare -A seen=()
+	v=
+	for f in "${cleaned[@]}"; do
+		[ -n "${seen[$f]:-}" ] && continue
+		seen[$f]=1
+		v+="$f "
+	done
+	echo "$v"
 	[ ${#bad[@]} = 0 ] && return 0
 	printf '%s; ' "${bad[@]}" >&2
 	return 1

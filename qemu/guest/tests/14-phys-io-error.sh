@@ -70,7 +70,7 @@ cat >$OUT/swapoff_D.sh <<EOS
 printf '%s\n' "$broken" | dmsetup reload vswap-err && dmsetup resume vswap-err || exit 1
 echo 512M >$cg/memory.reclaim 2>/dev/null
 start=\$(date +%s%N)
-timeout 300 swapoff $DM
+timeout --foreground 300 swapoff $DM
 echo "swapoff_rc=\$? swapoff_ms=\$(( (\$(date +%s%N) - start) / 1000000 ))"
 cat $VSWAP_STATS
 EOS

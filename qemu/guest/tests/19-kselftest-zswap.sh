@@ -27,7 +27,7 @@ EXPECTED_DIFF="test_zswap_incompressible"
 # run_selftest LABEL: runs test_zswap; prints "ok NAME" / "not ok NAME" lines.
 run_selftest() {
 	local out=/tmp/test_zswap-$1.out
-	(cd /tmp && timeout 900 "$KSELFTEST" -x test_no_kmem_bypass) >"$out" 2>&1
+	(cd /tmp && timeout --foreground 900 "$KSELFTEST" -x test_no_kmem_bypass) >"$out" 2>&1
 	sed 's/^/  # '"$1"': /' "$out" | head -n 40 >&2
 	sed -n -E 's/^(ok|not ok) [0-9]+ (test_[a-z_]+).*/\1 \2/p' "$out"
 }

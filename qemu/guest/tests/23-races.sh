@@ -29,7 +29,7 @@ interrupt() { # DEVICE DELAY_MS: the script run once the pages are out
 	table() { printf "%s\n" "0 '"$SECTORS"' $1" | dmsetup reload vswap-slow && dmsetup resume vswap-slow; }
 	echo max >'"$cg"'/memory.max || exit 1
 	table "delay '"$SWAPDEV2"' 0 '"$2"'" || exit 1
-	timeout -s INT 1 swapoff '"$1"' 2>'"$OUT"'/race-A.err; rc=$?
+	timeout --foreground -s INT 1 swapoff '"$1"' 2>'"$OUT"'/race-A.err; rc=$?
 	echo "  # first swapoff of '"$1"': exit $rc, $(cat '"$OUT"'/race-A.err)"
 	table "linear '"$SWAPDEV2"' 0" || exit 1
 	# 124: the time ran out and SIGINT went in (it kills swapoff, as Ctrl-C).

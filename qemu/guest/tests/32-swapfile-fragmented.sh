@@ -22,23 +22,11 @@
 
 THP=/sys/kernel/mm/transparent_hugepage
 [ -d $THP/hugepages-64kB ] || fail "no 64 KiB mTHP in $THP"
-thp_saved=$(for f in $THP/enabled $THP/hugepages-*kB/enabled; do
-	echo "$f $(sed 's/.*\[\(.*\)\].*/\1/' "$f")"; done)
-thp_restore() {
-	local f v
-	while read -r f v; do echo "$v" >"$f" 2>/dev/null; done <<<"$thp_saved"
-}
 mthp() { cat $THP/hugepages-64kB/stats/$1; }
 
 mnt=/tmp/vswap-frag
 swapfile=$mnt/swapfile
 other=$mnt/other
-cleanup() {
-	thp_restore
-	grep -q "^$swapfile " /proc/swaps && swapoff $swapfile
-	mountpoint -q $mnt && umount $mnt
-}
-trap cleanup EXIT
 
 mkfs.ext4 -q -F -b 4096 $SWAPDEV2 || fail "mkfs.ext4 $SWAPDEV2"
 mkdir -p $mnt
@@ -114,7 +102,6 @@ expect_ge "vswap: pages backed on the swapfile" $(( $(vswap_stat phys_fallbacks)
 expect_eq "swapfile used after exit" "$(swaps_used $swapfile)" 0
 swapoff $swapfile || fail "swapoff $swapfile"
 vswap_off
-thp_restore
 
 umount $mnt || fail "umount $mnt"
 fsck=$(e2fsck -fn $SWAPDEV2 2>&1)

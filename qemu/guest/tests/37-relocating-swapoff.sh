@@ -158,7 +158,7 @@ echo "0 $SECTORS linear $SWAPDEV 0" >$R-fast
 SOFF=$(readlink -f /dev/mapper/vswap-slow37)
 phys_on $SOFF
 second_on
-run_case interrupt "dmsetup reload vswap-slow37 $R-slow && dmsetup resume vswap-slow37 && { timeout -s INT 0.5 swapoff $SOFF; echo \$? >$R.rc; }"
+run_case interrupt "dmsetup reload vswap-slow37 $R-slow && dmsetup resume vswap-slow37 && { timeout --foreground -s INT 0.5 swapoff $SOFF; echo \$? >$R.rc; }"
 dmsetup reload vswap-slow37 $R-fast && dmsetup resume vswap-slow37 || fail "D: dm table back to linear"
 [ "$RC" != 0 ] || fail "D: swapoff finished within 0.5 s: too fast to interrupt"
 expect_eq "D: $SOFF still on" "$(grep -c "^$SOFF " /proc/swaps)" 1

@@ -177,17 +177,11 @@ umount $mnt || fail "umount $mnt"
 phys_on $SWAPDEV
 kind shmem $SWAPDEV 403 --shmem
 THP=/sys/kernel/mm/transparent_hugepage
-thp0=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/enabled)
-mthp0=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/hugepages-64kB/enabled)
-pmd0=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/hugepages-2048kB/enabled)
 s0=$(cat $THP/hugepages-64kB/stats/swpout)
 put always $THP/enabled
 put never $THP/hugepages-2048kB/enabled
 put always $THP/hugepages-64kB/enabled
 kind mthp64 $SWAPDEV 404 --thp
-put "$mthp0" $THP/hugepages-64kB/enabled
-put "$pmd0" $THP/hugepages-2048kB/enabled
-put "$thp0" $THP/enabled
 expect_ge "E: mthp64: 64 KiB folios swapped out whole" $(( $(cat $THP/hugepages-64kB/stats/swpout) - s0 )) 1
 swapoff $SWAPDEV || fail "swapoff $SWAPDEV"
 vswap_off
