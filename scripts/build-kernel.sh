@@ -13,8 +13,9 @@ set -euo pipefail
 
 FRAGMENTS="kernel/configs/kvm_guest.config"
 # VSWAP_KERNEL (scripts/lib.sh) picks the configuration and the build
-# directory: debug (the tests), kasan (make test-kasan), bench (make bench) or
-# pristine (make bench's baseline: the bench configuration without the series).
+# directory: debug (the tests), kasan (make test-kasan), bench (make bench),
+# pristine (make bench's baseline: the bench configuration without the series)
+# or system (make deb, make test-system: bench's, with Debian's rustc).
 LOCAL_FRAGMENTS="$VSWAP_TOP/qemu/base.config"
 for f in $KERNEL_FRAGMENTS; do LOCAL_FRAGMENTS="$LOCAL_FRAGMENTS $VSWAP_TOP/qemu/$f"; done
 # The pristine kernel has no option of the series (CONFIG_VSWAP_*).
@@ -23,10 +24,26 @@ pristine_filter() {
 }
 JOBS=${JOBS:-$(nproc)}
 KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
+if [ "$KRUSTC" != rustc ]; then
+	# Debian's packaged rustc (VSWAP_KERNEL=system), with its library
+	# source, from the archive this machine uses (bookworm-security has
+	# rustc-web, a current rustc, for the web browsers' builds).
+	if ! dpkg -s rustc-web rust-web-src >/dev/null 2>&1; then
+		sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+		step "installing Debian's rustc-web and rust-web-src (the $VSWAP_KERNEL kernel's compiler)"
+		$sudo apt-get install -y --no-install-recommends rustc-web rust-web-src \
+			>"$VSWAP_CACHE/logs/rustc-web-apt.log" 2>&1 ||
+			{ tail -n 20 "$VSWAP_CACHE/logs/rustc-web-apt.log"
+			  die "apt-get install rustc-web rust-web-src failed: the $VSWAP_KERNEL kernel is built with Debian's rustc (is the security suite in this machine's apt sources?)"; }
+	fi
+	[ "$(readlink -f "$KRUSTC")" != "$(readlink -f "$(command -v rustc)")" ] ||
+		die "$KRUSTC is the rustc of PATH; want Debian's rustc-web"
+	KMAKE+=(RUSTC="$KRUSTC" HOSTRUSTC="$KRUSTC")
+fi
 
 tool_versions() {
 	clang$LLVM_SUFFIX --version | head -n1
-	rustc --version
+	$KRUSTC --version
 	bindgen --version
 	cat "$VSWAP_CACHE/kernel-deb"
 }
@@ -120,5 +137,7 @@ n=$(grep -cE '^  (CC|RUSTC|AS|LD|AR|BINDGEN|HOSTCC)' "$log" || true)
 grep -q '^CONFIG_RUST=y' "$KBUILD/.config" || die "CONFIG_RUST is not set in $KBUILD/.config"
 [ -f "$KBUILD/Module.symvers" ] || die "no Module.symvers in $KBUILD"
 
+# Modules for this kernel are built with its rustc (module_for_kernel).
+command -v "$KRUSTC" >"$KBUILD/.vswap-rustc"
 echo "$key" >"$KBUILD/.vswap-key"
 step "kernel ready: $KBUILD/arch/x86/boot/bzImage ($(( $(date +%s) - start ))s)"

@@ -75,5 +75,33 @@ got=$(bash -c 'eval "$(sed -n "/^load_rates() {/,/^}/p" "$1")"
 rm -rf "$tmp"
 [ "$got" = "90.0 50.0 -1 -1 -1 -1 " ] || { warn "load_rates: got '$got', want '90.0 50.0 -1 -1 -1 -1 '"; fail=1; }
 
+step "DKMS: contrib/dkms/vswap-dkms-check takes the kernel's rustc and refuses others, saying why"
+# A fake kernel tree: accepted with the rustc it names (the positive
+# control), refused with another rustc, without the Rust crates in its
+# headers, without the series.
+tmp=$(mktemp -d)
+mkdir -p "$tmp/k/rust" "$tmp/k/include/config" "$tmp/bin"
+echo 7.2.13-fake >"$tmp/k/include/config/kernel.release"
+: >"$tmp/k/rust/libkernel.rmeta"
+printf 'CONFIG_RUST=y\nCONFIG_VSWAP_BACKEND=y\nCONFIG_RUSTC_VERSION_TEXT="rustc 9.9.9 (fake)"\n' >"$tmp/k/.config"
+printf '#!/bin/sh\necho "rustc 9.9.9 (fake)"\n' >"$tmp/bin/rustc"
+chmod +x "$tmp/bin/rustc"
+dkms_check() { PATH="$tmp/bin:$PATH" sh contrib/dkms/vswap-dkms-check "$tmp/k" 2>&1; }
+dkms_refused() { # WHAT EXPECTED-TEXT
+	local out
+	if out=$(dkms_check); then warn "vswap-dkms-check accepted $1"; fail=1; return; fi
+	grep -qF "$2" <<<"$out" || { warn "vswap-dkms-check on $1 said '$out', want '$2'"; fail=1; }
+}
+dkms_check >/dev/null || { warn "vswap-dkms-check refused the kernel's own rustc: $(dkms_check)"; fail=1; }
+printf '#!/bin/sh\necho "rustc 1.0.0 (other)"\n' >"$tmp/bin/rustc"
+dkms_refused "another rustc" "rustc is 'rustc 1.0.0 (other)', the kernel was built with 'rustc 9.9.9 (fake)'"
+printf '#!/bin/sh\necho "rustc 9.9.9 (fake)"\n' >"$tmp/bin/rustc"
+rm "$tmp/k/rust/libkernel.rmeta"
+dkms_refused "headers without the Rust crates" "its headers lack the kernel's Rust crates"
+: >"$tmp/k/rust/libkernel.rmeta"
+sed -i '/VSWAP_BACKEND/d' "$tmp/k/.config"
+dkms_refused "a kernel without the series" "not a kernel with the vswap series"
+rm -rf "$tmp"
+
 [ $fail = 0 ] || die "check failed"
 step "all checks passed"

@@ -10,9 +10,9 @@
 #
 # The configuration: DEB_CONFIG if given ("project": the project's own),
 # else the running Debian kernel's /boot/config-$(uname -r) if there is
-# one, else the project's non-debug one
-# (qemu/base.config + qemu/bench.config: the bench kernel, whose cached build
-# is reused). A given or running config gets the options of
+# one, else the project's non-debug one (qemu/base.config +
+# qemu/bench.config, built with Debian's packaged rustc: VSWAP_KERNEL=system,
+# so that DKMS on a Debian system can build modules for it). A given or running config gets the options of
 # qemu/base.config marked "# required" (Rust, zswap, the vswap backend...)
 # and Debian's signing keys cleared, and is built in $VSWAP_CACHE/build-deb
 # (a full build: about 20 minutes on 2 cores for defconfig-sized configs,
@@ -40,24 +40,32 @@ cfg=${DEB_CONFIG:-}
 	die "DEB_LOCALVERSION goes with the project's configuration only (DEB_CONFIG=project)"
 "$VSWAP_TOP/scripts/setup.sh"
 JOBS=${JOBS:-$(nproc)}
+# krust: the rustc that built $KBUILD, for every make run on it.
+krust() {
+	KRUST=()
+	[ -f "$KBUILD/.vswap-rustc" ] && KRUST=(RUSTC="$(cat "$KBUILD/.vswap-rustc")" HOSTRUSTC="$(cat "$KBUILD/.vswap-rustc")")
+	return 0
+}
 
 if [ -z "$cfg" ]; then
-	export VSWAP_KERNEL=bench
+	export VSWAP_KERNEL=system
 	. "$VSWAP_TOP/scripts/lib.sh"
 	"$VSWAP_TOP/scripts/build-kernel.sh"
-	what="the project's non-debug configuration (qemu/base.config + qemu/bench.config)"
+	what="the project's non-debug configuration (qemu/base.config + qemu/bench.config, Debian's rustc)"
+	krust
 	if [ -n "${DEB_LOCALVERSION:-}" ]; then
 		# Another build of the same kernel, its release suffixed (an
-		# upgrade, for make test-system): a copy of the bench build,
+		# upgrade, for make test-system): a copy of that build,
 		# rebuilt incrementally with LOCALVERSION, packaged on its own.
 		[[ $DEB_LOCALVERSION =~ ^-[a-z0-9.+]+$ ]] || die "DEB_LOCALVERSION=$DEB_LOCALVERSION: want -[a-z0-9.+]+"
 		copy=$VSWAP_CACHE/build-deb$DEB_LOCALVERSION
-		step "a copy of the bench build for LOCALVERSION=$DEB_LOCALVERSION in $copy"
+		step "a copy of the $VSWAP_KERNEL build for LOCALVERSION=$DEB_LOCALVERSION in $copy"
 		mkdir -p "$copy"
 		rsync -a --delete "$KBUILD/" "$copy/"
 		KBUILD=$copy
 		run_logged "$VSWAP_CACHE/logs/deb-localversion.log" \
-			make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" LOCALVERSION="$DEB_LOCALVERSION"
+			make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" "${KRUST[@]}" \
+			LOCALVERSION="$DEB_LOCALVERSION"
 		what+=", LOCALVERSION=$DEB_LOCALVERSION"
 	fi
 else
@@ -89,6 +97,31 @@ else
 	what="$cfg with the options vswap requires"
 fi
 
+# headers_add_rust DEB: the headers package of a Rust-enabled kernel, with
+# what an out-of-tree Rust module builds against. bindeb-pkg's headers
+# (scripts/package/install-extmod-build) carry the C side only; a Rust
+# module also needs the kernel's crates (rust/*.rmeta: core, kernel,
+# pin_init, ...) and its proc macros (rust/*.so), which only the rustc that
+# built them can read. Without them DKMS cannot build vswap.ko.
+headers_add_rust() {
+	local deb=$1 t dir
+	grep -q '^CONFIG_RUST=y' "$KBUILD/.config" || return 0
+	t=$(mktemp -d)
+	dpkg-deb -R "$deb" "$t/pkg"
+	dir=$t/pkg/usr/src/linux-headers-$krel
+	[ -d "$dir" ] || die "$deb has no /usr/src/linux-headers-$krel"
+	mkdir -p "$dir/rust"
+	cp "$KBUILD"/rust/*.rmeta "$KBUILD"/rust/*.so "$dir/rust/"
+	[ -f "$dir/scripts/target.json" ] || die "$deb has no scripts/target.json"
+	# md5sums: the added files too.
+	(cd "$t/pkg" && find usr -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum) >"$t/pkg/DEBIAN/md5sums"
+	sed -i "s/^Installed-Size: .*/Installed-Size: $(du -sk --exclude=DEBIAN "$t/pkg" | cut -f1)/" "$t/pkg/DEBIAN/control"
+	run_logged "$VSWAP_CACHE/logs/deb-headers-rust.log" dpkg-deb --root-owner-group -Zxz --build "$t/pkg" "$deb"
+	rm -rf "$t"
+	step "$(basename "$deb"): the kernel's Rust crates and proc macros added (rust/*.rmeta, rust/*.so)"
+}
+
+krust
 krel=$(cat "$KBUILD/include/config/kernel.release")
 out=$VSWAP_CACHE/deb${DEB_LOCALVERSION:-}
 # bindeb-pkg leaves its packages next to the build directory.
@@ -96,7 +129,7 @@ parent=$(dirname "$KBUILD")
 rm -f "$parent"/linux-*.deb "$parent"/linux-upstream_*.buildinfo "$parent"/linux-upstream_*.changes
 log=$VSWAP_CACHE/logs/deb-pkg.log
 step "bindeb-pkg for $krel from $what (log: $log)"
-run_logged "$log" make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" \
+run_logged "$log" make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" "${KRUST[@]}" \
 	${DEB_LOCALVERSION:+LOCALVERSION="$DEB_LOCALVERSION"} KDEB_PKGVERSION="$krel-vswap1" bindeb-pkg
 rm -rf "$out"
 mkdir -p "$out"
@@ -108,6 +141,8 @@ ls "$out"/linux-headers-"$krel"_*.deb >/dev/null 2>&1 || die "no linux-headers p
 img=$(ls "$out"/linux-image-"$krel"_*.deb | grep -v dbg | head -n1)
 img_config=$(dpkg-deb --fsys-tarfile "$img" | tar -xO "./boot/config-$krel")
 grep -qx 'CONFIG_VSWAP_BACKEND=y' <<<"$img_config" || die "$img: its config lacks CONFIG_VSWAP_BACKEND=y"
+hdr=$(ls "$out"/linux-headers-"$krel"_*.deb)
+headers_add_rust "$hdr"
 echo "$KBUILD" >"$out/build-dir"
 # vswapctl and the module for this kernel, as packages of their own.
 "$VSWAP_TOP/scripts/pkg-vswap.sh" "$KBUILD" "$krel" "$out"

@@ -24,7 +24,7 @@ ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 stage() {
 	rm -rf "$1"
 	mkdir -p "$1/rust" "$1/c"
-	cp dkms.conf Kbuild "$1/"
+	cp dkms.conf Kbuild contrib/dkms/vswap-dkms-check "$1/"
 	cp rust/*.rs "$1/rust/"
 	cp c/*.c c/*.h "$1/c/"
 }

@@ -31,11 +31,16 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-IMAGE_ROOT_MIB=${VSWAP_IMAGE_ROOT_MIB:-2048}
+IMAGE_ROOT_MIB=${VSWAP_IMAGE_ROOT_MIB:-4096}
 IMAGE_SWAP_MIB=${VSWAP_IMAGE_SWAP_MIB:-512}
 # What an operator's minimal server has, what booting an installed kernel
 # needs, and what the boot test reads.
 IMAGE_PKGS=systemd-sysv,udev,kmod,e2fsprogs,util-linux,procps,iproute2,apt,ca-certificates,less,grub-pc,initramfs-tools,linux-base
+# What vswap-dkms depends on, as an operator's apt would fetch it (the test
+# system has no network): DKMS, and the compilers of the kernels of make deb:
+# Debian's rustc-web (the security suite's, as make deb's kernel build) with
+# its library source, and the LLVM of the kernel's clang.
+IMAGE_DKMS_PKGS="dkms make gcc libc6-dev rustc-web rust-web-src clang${LLVM_SUFFIX} lld${LLVM_SUFFIX} llvm${LLVM_SUFFIX}"
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
@@ -48,7 +53,9 @@ done
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 [ -n "$suite" ] || die "no VERSION_CODENAME in /etc/os-release: cannot tell the suite to bootstrap"
 uri=$(debian_uri) || die "cannot find a Debian source in /etc/apt to bootstrap from"
-key=$({ cat "$0"; echo "$suite $uri $IMAGE_PKGS $IMAGE_ROOT_MIB $IMAGE_SWAP_MIB"; \
+security_uri=$(debian_security_uri) ||
+	die "no ${suite}-security source in /etc/apt: the image's rustc-web (the kernel's compiler for DKMS) comes from there"
+key=$({ cat "$0"; echo "$suite $uri $security_uri $IMAGE_PKGS $IMAGE_DKMS_PKGS $IMAGE_ROOT_MIB $IMAGE_SWAP_MIB"; \
 	dpkg-query -W -f='${Version}' debootstrap; } | sha256sum | cut -c1-16)
 dir=$VSWAP_CACHE/image/$key
 img=$dir/disk.img
@@ -73,7 +80,22 @@ build_image() {
 	LABEL=vswap-root   /             ext4   errors=remount-ro  0      1
 	LABEL=vswap-swap   none          swap   sw                 0      0
 	EOF
-	echo "deb $uri $suite main" | $SUDO tee "$root/etc/apt/sources.list" >/dev/null
+	$SUDO tee "$root/etc/apt/sources.list" >/dev/null <<-EOF
+	deb $uri $suite main
+	deb $uri $suite-updates main
+	deb $security_uri $suite-security main
+	EOF
+	# The DKMS toolchain, with the image's apt, from those suites.
+	step "apt-get install in the image: $IMAGE_DKMS_PKGS"
+	$SUDO mount -t proc proc "$root/proc"
+	if ! DEBIAN_FRONTEND=noninteractive $SUDO chroot "$root" sh -c \
+		"apt-get update && apt-get install -y --no-install-recommends $IMAGE_DKMS_PKGS" \
+		>"$VSWAP_CACHE/logs/image-dkms-apt.log" 2>&1; then
+		$SUDO umount "$root/proc"
+		tail -n 20 "$VSWAP_CACHE/logs/image-dkms-apt.log"
+		die "apt-get install $IMAGE_DKMS_PKGS in the image failed (log: $VSWAP_CACHE/logs/image-dkms-apt.log)"
+	fi
+	$SUDO umount "$root/proc"
 	$SUDO chroot "$root" passwd -d root >/dev/null
 	$SUDO tee -a "$root/etc/default/grub" >/dev/null <<-'EOF'
 	# make image: the serial console, no menu.

@@ -30,6 +30,9 @@ loud() {
 # suite's module (VSWAP_TEST=1, with the test-only parameters); without it,
 # the module users install.
 module_for_kernel() {
+	local rust=()
+	# The compiler that built $KBUILD (build-kernel.sh records it).
+	[ -f "$KBUILD/.vswap-rustc" ] && rust=(RUSTC="$(cat "$KBUILD/.vswap-rustc")")
 	MODULE_DIR=$VSWAP_CACHE/$VSWAP_KERNEL-module
 	rm -rf "$MODULE_DIR"
 	mkdir -p "$MODULE_DIR/rust" "$MODULE_DIR/c"
@@ -38,7 +41,7 @@ module_for_kernel() {
 	cp "$VSWAP_TOP"/c/*.[ch] "$MODULE_DIR/c/"
 	step "building vswap.ko for the $VSWAP_KERNEL kernel"
 	run_logged "$VSWAP_CACHE/logs/$VSWAP_KERNEL-module.log" \
-		make -C "$KBUILD" M="$MODULE_DIR" LLVM="$LLVM_SUFFIX" VSWAP_TEST="$([ "${1:-}" = test ] && echo 1 || echo 0)" modules
+		make -C "$KBUILD" M="$MODULE_DIR" LLVM="$LLVM_SUFFIX" "${rust[@]}" VSWAP_TEST="$([ "${1:-}" = test ] && echo 1 || echo 0)" modules
 }
 
 run_logged() {
@@ -63,12 +66,43 @@ kasan) KBUILD=$VSWAP_CACHE/build-kasan KERNEL_FRAGMENTS="kasan.config" ;;
 bench) KBUILD=$VSWAP_CACHE/build-bench KERNEL_FRAGMENTS="bench.config" ;;
 # make deb from a given or the running kernel's config (scripts/deb.sh).
 deb) KBUILD=$VSWAP_CACHE/build-deb KERNEL_FRAGMENTS="" ;;
+# The bench configuration built with Debian's packaged rustc (rustc-web,
+# /usr/bin/rustc) instead of the machine's rustup one: the kernel of make deb
+# (DEB_CONFIG=project) and make test-system. A Rust module must be built by
+# the rustc that built its kernel; with this one, DKMS on a Debian system
+# builds vswap.ko with the same compiler from the same archive.
+system) KBUILD=$VSWAP_CACHE/build-system KERNEL_FRAGMENTS="bench.config" KRUSTC=/usr/bin/rustc ;;
 # The bench configuration without the series, from the pristine source: what
 # the patched kernel without the module is measured against (make bench,
 # VSWAP_BENCH_PRISTINE). Options the series adds are left out of its config.
 pristine) KBUILD=$VSWAP_CACHE/build-pristine KERNEL_FRAGMENTS="bench.config" KSRC=$KSRC_PRISTINE ;;
-*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan, bench, pristine or deb" ;;
+*) die "VSWAP_KERNEL=$VSWAP_KERNEL: want debug, kasan, bench, pristine, deb or system" ;;
 esac
+# The rustc of the kernel (and of every module built for it): the first in
+# PATH (rustup's) unless the configuration names another.
+KRUSTC=${KRUSTC:-rustc}
+
+# The URI of the Debian security archive this machine already uses (deb822
+# or one-line), if any.
+debian_security_uri() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk '
+			/^URIs:/ { u = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+-security$/) s = 1 }
+			/^$/ { if (u != "" && s) { print u; exit } u = ""; s = 0 }
+			END { if (u != "" && s) print u }' "$f")
+		[ -n "$uri" ] && { echo "$uri" | head -n1; return; }
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		uri=$(awk '$1 == "deb" && $0 ~ / [a-z]+-security / {
+			for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit } }' "$f")
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+	return 1
+}
 
 # The URI of the Debian archive this machine already uses (deb822 or one-line).
 debian_uri() {

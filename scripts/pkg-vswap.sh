@@ -12,12 +12,18 @@
 #                                   vswap.ko built for kernel <krel> with the
 #                                   compilers that built that kernel, in
 #                                   /lib/modules/<krel>/updates
+#   vswap-dkms_<version>_all.deb    the module's source for DKMS, which
+#                                   builds it for every installed patched
+#                                   kernel with headers, and for each one
+#                                   installed later
 #
 # A Rust module must be built by the very rustc that built its kernel (the
-# kernel's core crate is part of the module's ABI), so the module is built
-# here, where that compiler is, for each kernel package made here: a
-# prebuilt module package per kernel, as Debian ships its own out-of-tree
-# modules for its kernels. The admin guide says why.
+# kernel's core crate is part of the module's ABI). Two ways, as Debian
+# offers for its own out-of-tree modules: a prebuilt module package per
+# kernel, built here where that compiler is (no compiler on the system), or
+# DKMS on the system, with the kernel's rustc from Debian's archive
+# (rustc-web: make deb builds the kernel with it) and the kernel's Rust
+# crates from its headers package. The admin guide says when to use which.
 #
 # Usage: pkg-vswap.sh KBUILD KRELEASE DEB_DIR
 set -euo pipefail
@@ -210,4 +216,88 @@ cat >"$p/DEBIAN/postrm" <<-EOF
 EOF
 chmod 755 "$p/DEBIAN/postinst" "$p/DEBIAN/prerm" "$p/DEBIAN/postrm"
 build_deb "$p"
-ls -l "$out"/vswapctl_*.deb "$out"/vswap-modules-*.deb
+# --- the module's source, for DKMS
+dver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+[ -n "$dver" ] || die "no PACKAGE_VERSION in dkms.conf"
+step "vswap-dkms $dver package"
+p=$stage/vswap-dkms
+src=$p/usr/src/vswap-$dver
+install -D -m 644 dkms.conf "$src/dkms.conf"
+install -D -m 644 Kbuild "$src/Kbuild"
+install -m 755 contrib/dkms/vswap-dkms-check "$src/vswap-dkms-check"
+install -d "$src/rust" "$src/c"
+install -m 644 rust/*.rs "$src/rust/"
+install -m 644 c/*.c c/*.h "$src/c/"
+install -D -m 644 "$stage/vswapctl/usr/share/doc/vswapctl/copyright" "$p/usr/share/doc/vswap-dkms/copyright"
+clang=${LLVM_SUFFIX#-}
+mkdir -p "$p/DEBIAN"
+cat >"$p/DEBIAN/control" <<-EOF
+	Package: vswap-dkms
+	Version: $dver
+	Architecture: all
+	Maintainer: $maint
+	Section: kernel
+	Priority: optional
+	Depends: dkms (>= 3), make, kmod, rustc-web | rustc, rust-web-src | rust-src, clang-$clang, lld-$clang, llvm-$clang
+	Provides: vswap-modules
+	Installed-Size: $(du -sk "$p" | cut -f1)
+	Description: vswap kernel module source for DKMS
+	 The vswap module (a virtual swap device, /dev/vswap0) as source that
+	 DKMS builds for every installed kernel with the vswap series and its
+	 headers, and for each such kernel installed later. The kernel's
+	 headers must carry its Rust crates, and rustc must be the one that
+	 built the kernel (vswap-dkms-check says so otherwise).
+EOF
+# As dh_dkms would: add the source, then build and install it for each
+# installed kernel of the series whose headers are there (a kernel without
+# headers is skipped, saying so; a kernel whose build fails fails the
+# installation, with the reason: no module would be worse). Later kernels:
+# dkms's own kernel hooks (autoinstall).
+cat >"$p/DEBIAN/postinst" <<-EOF
+	#!/bin/sh
+	set -e
+	[ "\$1" = configure ] || exit 0
+	dkms status -m vswap -v $dver | grep -q . || dkms add -m vswap -v $dver
+	rc=0
+	for d in /lib/modules/*; do
+		k=\$(basename "\$d")
+		[ -f "\$d/build/.config" ] || { [ -d "\$d/kernel" ] && echo "vswap-dkms: no headers for \$k: not built for it" >&2; continue; }
+		grep -q '^CONFIG_VSWAP_BACKEND=y' "\$d/build/.config" || continue
+		if ! dkms install -m vswap -v $dver -k "\$k"; then
+			tail -n 5 /var/lib/dkms/vswap/$dver/build/make.log >&2 || true
+			echo "vswap-dkms: the build for \$k failed" >&2
+			rc=1
+		fi
+	done
+	exit \$rc
+EOF
+# Removal while the module DKMS built for the running kernel is loaded
+# swaps vswap off first (through the unit when there is one); if that
+# fails, it refuses. Then every build is removed.
+cat >"$p/DEBIAN/prerm" <<-EOF
+	#!/bin/sh
+	set -e
+	case "\$1" in remove|upgrade|deconfigure) ;; *) exit 0 ;; esac
+	if [ "\$1" = remove ] && grep -q '^vswap ' /proc/modules &&
+	   modinfo -F filename vswap 2>/dev/null | grep -q '/updates/dkms/'; then
+		echo "vswap-dkms: vswap is loaded: swapping /dev/vswap0 off and unloading it" >&2
+		if [ -d /run/systemd/system ] && systemctl -q is-active vswap.service; then
+			systemctl stop vswap.service || true
+		fi
+		if grep -q '^/dev/vswap0 ' /proc/swaps && ! swapoff /dev/vswap0; then
+			echo "vswap-dkms: swapoff /dev/vswap0 failed (its pages do not fit in memory): not removed" >&2
+			exit 1
+		fi
+		if grep -q '^vswap ' /proc/modules && ! rmmod vswap; then
+			echo "vswap-dkms: rmmod vswap failed: not removed" >&2
+			exit 1
+		fi
+	fi
+	if dkms status -m vswap -v $dver | grep -q .; then
+		dkms remove -m vswap -v $dver --all
+	fi
+	exit 0
+EOF
+chmod 755 "$p/DEBIAN/postinst" "$p/DEBIAN/prerm"
+build_deb "$p"
+ls -l "$out"/vswapctl_*.deb "$out"/vswap-modules-*.deb "$out"/vswap-dkms_*.deb

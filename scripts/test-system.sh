@@ -18,7 +18,7 @@
 # The disk is $VSWAP_CACHE/system/disk.img, a fresh copy of the cached image
 # on every run. Logs: $VSWAP_CACHE/system/<step>/ (boot.log, run.log).
 set -euo pipefail
-export VSWAP_KERNEL=bench
+export VSWAP_KERNEL=system
 . "$(dirname "$0")/lib.sh"
 
 t0=$(date +%s)
@@ -35,7 +35,9 @@ DEB_CONFIG=project DEB_SMOKE=0 DEB_LOCALVERSION=-up1 "$VSWAP_TOP/scripts/deb.sh"
 up_dir=$VSWAP_CACHE/deb-up1
 up_krel=$krel-up1
 up_kimg=$(ls "$up_dir"/linux-image-"$up_krel"_*.deb)
+up_hdrs=$(ls "$up_dir"/linux-headers-"$up_krel"_*.deb)
 up_mods=$(ls "$up_dir"/vswap-modules-"$up_krel"_*.deb)
+dkms_deb=$(ls "$up_dir"/vswap-dkms_*.deb)
 image=$("$VSWAP_TOP/scripts/image.sh" | tail -n1)
 
 work=$VSWAP_CACHE/system
@@ -65,7 +67,7 @@ grep -q "vmlinuz-$krel" /boot/grub/grub.cfg
 EOF
 chmod +x "$s/run.sh"
 step "1. install: apt install ./$(basename "$kimg"), GRUB on the disk"
-"$VSWAP_TOP/scripts/image.sh" boot --kernel "$VSWAP_CACHE/build-bench/arch/x86/boot/bzImage" \
+"$VSWAP_TOP/scripts/image.sh" boot --kernel "$KBUILD/arch/x86/boot/bzImage" \
 	--disk "$work/disk.img" --share "$s" --timeout 900
 grep -E '^(Setting up|update-initramfs|Generating grub|Found linux image|Installation finished)' "$s/run.log" | sed 's/^/  /' || true
 
@@ -129,37 +131,57 @@ for b in 1 2; do
 	sed 's/^/  /' "$s/run.log" | grep -vE '^  \+ (grep|awk|test|cat|!) ' || true
 done
 
-# 5. upgrade: the second kernel and its module package installed with apt
-# while vswap is on; GRUB boots the newer kernel, which passes the boot
-# check of step 4; the first kernel's module package stays installed.
+# 5. upgrade: the second kernel, its headers and vswap-dkms installed with
+# apt while vswap is on: DKMS builds vswap.ko for the new kernel (with
+# Debian's rustc-web, the compiler make deb built the kernel with, against
+# the Rust crates in its headers) and GRUB boots it, which passes the boot
+# check of step 4. The first kernel has no headers: DKMS says so and leaves
+# it to its prebuilt module package, which stays installed. DKMS's check
+# refuses a rustc other than the kernel's, saying why.
 s=$(share upgrade)
-cp "$up_kimg" "$up_mods" "$s/"
+cp "$up_kimg" "$up_hdrs" "$dkms_deb" "$s/"
 cat >"$s/run.sh" <<EOF
 #!/bin/sh
 set -ex
 export DEBIAN_FRONTEND=noninteractive
 grep -q '^/dev/vswap0 ' /proc/swaps
-apt-get install -y ./$(basename "$up_kimg") ./$(basename "$up_mods")
-test -f /boot/vmlinuz-$up_krel
-test -f /lib/modules/$up_krel/updates/vswap.ko
+rustc --version
+start=\$(date +%s)
+apt-get install -y ./$(basename "$up_kimg") ./$(basename "$up_hdrs") ./$(basename "$dkms_deb")
+echo "apt-get install with the DKMS build: \$((\$(date +%s) - start))s"
+dkms status
+dkms status -m vswap -k $up_krel | grep -q installed
+test -f /lib/modules/$up_krel/updates/dkms/vswap.ko
+modinfo -F vermagic /lib/modules/$up_krel/updates/dkms/vswap.ko | grep -q '^$up_krel '
 test -f /lib/modules/$krel/updates/vswap.ko
+test -f /boot/vmlinuz-$up_krel
 grep -m1 "menuentry .*$up_krel" /boot/grub/grub.cfg
+# Another rustc than the kernel's: the build is refused, and says why.
+mkdir -p /tmp/other-rustc
+printf '#!/bin/sh\\necho "rustc 1.0.0 (other)"\\n' >/tmp/other-rustc/rustc
+chmod +x /tmp/other-rustc/rustc
+if PATH=/tmp/other-rustc:\$PATH sh /usr/src/vswap-*/vswap-dkms-check /lib/modules/$up_krel/build 2>check.err; then
+	echo "vswap-dkms-check accepted another rustc" >&2
+	exit 1
+fi
+cat check.err
+grep -q "rustc is 'rustc 1.0.0 (other)', the kernel was built with 'rustc " check.err
 EOF
 chmod +x "$s/run.sh"
-step "5. upgrade: apt install ./$(basename "$up_kimg") ./$(basename "$up_mods")"
-"$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
-grep -E '^(Setting up|Found linux image)' "$s/run.log" | sed 's/^/  /' || true
+step "5. upgrade: apt install ./$(basename "$up_kimg") ./$(basename "$up_hdrs") ./$(basename "$dkms_deb") (DKMS builds vswap.ko under TCG)"
+"$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 3600
+grep -E '^(Setting up|Found linux image|apt-get install with|vswap[,/]|vswap-dkms|rustc |vswap: cannot)' "$s/run.log" | sed 's/^/  /' || true
 s=$(share upgrade-boot)
 cp "$VERIFY" "$VSWAP_TOP"/qemu/system/{lib,boot-check}.sh "$s/"
 cat >"$s/run.sh" <<EOF
 #!/bin/sh
 set -ex
 test "\$(uname -r)" = $up_krel
-modinfo -F filename vswap | grep -qx /lib/modules/$up_krel/updates/vswap.ko
+modinfo -F filename vswap | grep -qx /lib/modules/$up_krel/updates/dkms/vswap.ko
 exec ./boot-check.sh
 EOF
 chmod +x "$s/run.sh"
-step "5. boot the upgraded kernel $up_krel with vswap"
+step "5. boot the upgraded kernel $up_krel with vswap (its module from DKMS)"
 "$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
 grep -E '^(\+ test|vswap-verify|/dev/vswap0|/dev/vda3)' "$s/run.log" | sed 's/^/  /' || true
 
@@ -169,7 +191,7 @@ grep -E '^(\+ test|vswap-verify|/dev/vswap0|/dev/vda3)' "$s/run.log" | sed 's/^/
 s=$(share remove)
 cp "$VERIFY" "$up_mods" "$VSWAP_TOP"/qemu/system/{lib,remove-check}.sh "$s/"
 ln -s remove-check.sh "$s/run.sh"
-step "6. removal: apt remove of the module and purge of vswapctl while pages are out"
+step "6. removal: apt remove of vswap-dkms and purge of vswapctl while pages are out"
 "$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
-grep -E '^(vswap-verify|Removing|Purging|vswap-modules|vswapctl:)' "$s/run.log" | sed 's/^/  /' || true
+grep -E '^(vswap-verify|Removing|Purging|vswap-modules|vswap-dkms|vswapctl:)' "$s/run.log" | sed 's/^/  /' || true
 step "test-system passed in $(( $(date +%s) - t0 ))s"

@@ -9,20 +9,24 @@ export DEBIAN_FRONTEND=noninteractive
 krel=$(uname -r)
 grep -q '^/dev/vswap0 ' /proc/swaps
 
-# a. The module package removed while vswap holds a workload's pages: its
-# prerm swaps vswap off first (the pages come back intact) and unloads it.
-while_pages_out remove-module "apt-get remove -y vswap-modules-$krel"
+# a. vswap-dkms removed while vswap holds a workload's pages (the running
+# kernel's module is the one DKMS built): its prerm swaps vswap off first
+# (the pages come back intact), unloads it and removes every DKMS build.
+modinfo -F filename vswap | grep -q '/updates/dkms/'
+while_pages_out remove-dkms "apt-get remove -y vswap-dkms"
 vswap_gone
-test ! -e "/lib/modules/$krel/updates/vswap.ko"
+test ! -e "/lib/modules/$krel/updates/dkms/vswap.ko"
+test ! -e /var/lib/dkms/vswap
 none modinfo vswap
 # Without the module the unit fails, and says why.
 none systemctl start vswap.service
 journalctl -b -u vswap.service -o cat --no-pager | tail -n 5
 systemctl reset-failed vswap.service
 
-# b. Installed again, vswap on again; vswapctl purged while vswap holds a
-# workload's pages: its prerm stops the unit (swapoff, rmmod), the pages
-# come back intact, and nothing of vswapctl is left.
+# b. The prebuilt module package of this kernel instead, vswap on again;
+# vswapctl purged while vswap holds a workload's pages: its prerm stops the
+# unit (swapoff, rmmod), the pages come back intact, and nothing of
+# vswapctl is left.
 apt-get install -y ./vswap-modules-"$krel"_*.deb
 systemctl start vswap.service
 grep -q '^/dev/vswap0 ' /proc/swaps
@@ -32,8 +36,9 @@ test ! -e /usr/sbin/vswapctl
 test ! -e /etc/default/vswap
 none systemctl cat vswap.service
 
-# c. The module packages (of every kernel) purged with nothing loaded.
-apt-get purge -y 'vswap-modules-*'
+# c. The module packages (of every kernel, and DKMS's) purged with nothing
+# loaded.
+apt-get purge -y 'vswap-modules-*' vswap-dkms
 
 # Nothing of vswap is left on the system but the image's own test hook.
 find / -xdev -name '*vswap*' ! -name 'vswap-image-run*' >left.txt || true
