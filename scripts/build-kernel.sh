@@ -25,19 +25,8 @@ pristine_filter() {
 JOBS=${JOBS:-$(nproc)}
 KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
 if [ "$KRUSTC" != rustc ]; then
-	# Debian's packaged rustc (VSWAP_KERNEL=system), with its library
-	# source, from the archive this machine uses (bookworm-security has
-	# rustc-web, a current rustc, for the web browsers' builds).
-	if ! dpkg -s rustc-web rust-web-src >/dev/null 2>&1; then
-		sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-		step "installing Debian's rustc-web and rust-web-src (the $VSWAP_KERNEL kernel's compiler)"
-		$sudo apt-get install -y --no-install-recommends rustc-web rust-web-src \
-			>"$VSWAP_CACHE/logs/rustc-web-apt.log" 2>&1 ||
-			{ tail -n 20 "$VSWAP_CACHE/logs/rustc-web-apt.log"
-			  die "apt-get install rustc-web rust-web-src failed: the $VSWAP_KERNEL kernel is built with Debian's rustc (is the security suite in this machine's apt sources?)"; }
-	fi
-	[ "$(readlink -f "$KRUSTC")" != "$(readlink -f "$(command -v rustc)")" ] ||
-		die "$KRUSTC is the rustc of PATH; want Debian's rustc-web"
+	# Debian's packaged rustc (VSWAP_KERNEL=system).
+	use_debian_rustc
 	KMAKE+=(RUSTC="$KRUSTC" HOSTRUSTC="$KRUSTC")
 fi
 

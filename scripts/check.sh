@@ -101,6 +101,8 @@ dkms_refused "headers without the Rust crates" "its headers lack the kernel's Ru
 : >"$tmp/k/rust/libkernel.rmeta"
 sed -i '/VSWAP_BACKEND/d' "$tmp/k/.config"
 dkms_refused "a kernel without the series" "not a kernel with the vswap series"
+rm "$tmp/k/.config"
+dkms_refused "headers without .config" "no $tmp/k/.config"
 rm -rf "$tmp"
 
 [ $fail = 0 ] || die "check failed"

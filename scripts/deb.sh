@@ -73,9 +73,13 @@ else
 	export VSWAP_KERNEL=deb
 	. "$VSWAP_TOP/scripts/lib.sh"
 	"$VSWAP_TOP/scripts/kernel-source.sh"
-	key=$({ cat "$cfg"; sha256sum patches/* qemu/base.config scripts/deb.sh; } | sha256sum | cut -c1-16)
+	# Debian's rustc, as for the project's configuration: DKMS on the
+	# system that installs these packages can then build modules for it.
+	use_debian_rustc
+	key=$({ cat "$cfg"; "$KRUSTC" --version; sha256sum patches/* qemu/base.config scripts/deb.sh; } |
+		sha256sum | cut -c1-16)
 	mkdir -p "$KBUILD"
-	KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS")
+	KMAKE=(make -C "$KSRC" O="$KBUILD" LLVM="$LLVM_SUFFIX" -j"$JOBS" RUSTC="$KRUSTC" HOSTRUSTC="$KRUSTC")
 	if [ "$(cat "$KBUILD/.vswap-key" 2>/dev/null)" != "$key" ]; then
 		rm -f "$KBUILD/.vswap-key"
 		cp "$cfg" "$KBUILD/.config"
@@ -92,6 +96,7 @@ else
 		done < <(grep -h '^CONFIG_.*# required' qemu/base.config)
 		step "building the kernel from $cfg in $KBUILD (log: $VSWAP_CACHE/logs/deb-build.log)"
 		run_logged "$VSWAP_CACHE/logs/deb-build.log" "${KMAKE[@]}"
+		echo "$KRUSTC" >"$KBUILD/.vswap-rustc"
 		echo "$key" >"$KBUILD/.vswap-key"
 	fi
 	what="$cfg with the options vswap requires"
@@ -102,7 +107,8 @@ fi
 # (scripts/package/install-extmod-build) carry the C side only; a Rust
 # module also needs the kernel's crates (rust/*.rmeta: core, kernel,
 # pin_init, ...) and its proc macros (rust/*.so), which only the rustc that
-# built them can read. Without them DKMS cannot build vswap.ko.
+# built them can read, and DKMS the kernel's .config. Without them DKMS
+# cannot build vswap.ko.
 headers_add_rust() {
 	local deb=$1 t dir
 	grep -q '^CONFIG_RUST=y' "$KBUILD/.config" || return 0
@@ -112,6 +118,11 @@ headers_add_rust() {
 	[ -d "$dir" ] || die "$deb has no /usr/src/linux-headers-$krel"
 	mkdir -p "$dir/rust"
 	cp "$KBUILD"/rust/*.rmeta "$KBUILD"/rust/*.so "$dir/rust/"
+	# And the kernel's .config, as Debian's own headers packages carry it:
+	# DKMS reads it (BUILD_EXCLUSIVE_CONFIG, the clang of
+	# CONFIG_CLANG_VERSION), and so does vswap-dkms-check
+	# (CONFIG_RUSTC_VERSION_TEXT).
+	cp "$KBUILD/.config" "$dir/.config"
 	[ -f "$dir/scripts/target.json" ] || die "$deb has no scripts/target.json"
 	# md5sums: the added files too.
 	(cd "$t/pkg" && find usr -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum) >"$t/pkg/DEBIAN/md5sums"

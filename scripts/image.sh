@@ -40,7 +40,10 @@ IMAGE_PKGS=systemd-sysv,udev,kmod,e2fsprogs,util-linux,procps,iproute2,apt,ca-ce
 # system has no network): DKMS, and the compilers of the kernels of make deb:
 # Debian's rustc-web (the security suite's, as make deb's kernel build) with
 # its library source, and the LLVM of the kernel's clang.
-IMAGE_DKMS_PKGS="dkms make gcc libc6-dev rustc-web rust-web-src clang${LLVM_SUFFIX} lld${LLVM_SUFFIX} llvm${LLVM_SUFFIX}"
+# rustc-web is pinned to this machine's, if it has one: make deb built the
+# kernel with it, and a Rust module must be built by its kernel's rustc.
+rustc_web=$(dpkg-query -W -f='${Version}' rustc-web 2>/dev/null || true)
+IMAGE_DKMS_PKGS="dkms make gcc libc6-dev rustc-web${rustc_web:+=$rustc_web} clang${LLVM_SUFFIX} lld${LLVM_SUFFIX} llvm${LLVM_SUFFIX}"
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
@@ -93,7 +96,7 @@ build_image() {
 		>"$VSWAP_CACHE/logs/image-dkms-apt.log" 2>&1; then
 		$SUDO umount "$root/proc"
 		tail -n 20 "$VSWAP_CACHE/logs/image-dkms-apt.log"
-		die "apt-get install $IMAGE_DKMS_PKGS in the image failed (log: $VSWAP_CACHE/logs/image-dkms-apt.log)"
+		die "apt-get install $IMAGE_DKMS_PKGS in the image failed (log: $VSWAP_CACHE/logs/image-dkms-apt.log)${rustc_web:+; if the archive has a newer rustc-web than this machine's $rustc_web, upgrade it here and rebuild with make deb}"
 	fi
 	$SUDO umount "$root/proc"
 	$SUDO chroot "$root" passwd -d root >/dev/null

@@ -82,6 +82,24 @@ esac
 # PATH (rustup's) unless the configuration names another.
 KRUSTC=${KRUSTC:-rustc}
 
+# use_debian_rustc: KRUSTC becomes Debian's packaged rustc (rustc-web of the
+# security suite, /usr/bin/rustc), installed from this machine's archive if
+# it is not there: the compiler of the kernels make deb packages, which a
+# Debian system gets from the same archive for DKMS.
+use_debian_rustc() {
+	if ! dpkg -s rustc-web >/dev/null 2>&1; then
+		local sudo=
+		[ "$(id -u)" = 0 ] || sudo=sudo
+		step "installing Debian's rustc-web and rust-web-src (the packaged kernels' compiler)"
+		$sudo apt-get install -y --no-install-recommends rustc-web rust-web-src \
+			>"$VSWAP_CACHE/logs/rustc-web-apt.log" 2>&1 ||
+			{ tail -n 20 "$VSWAP_CACHE/logs/rustc-web-apt.log"
+			  die "apt-get install rustc-web rust-web-src failed: packaged kernels are built with Debian's rustc (is the security suite in this machine's apt sources?)"; }
+	fi
+	KRUSTC=/usr/bin/rustc
+	"$KRUSTC" --version >/dev/null || die "$KRUSTC does not run"
+}
+
 # The URI of the Debian security archive this machine already uses (deb822
 # or one-line), if any.
 debian_security_uri() {
@@ -98,7 +116,7 @@ debian_security_uri() {
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[ -f "$f" ] || continue
 		uri=$(awk '$1 == "deb" && $0 ~ / [a-z]+-security / {
-			for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit } }' "$f")
+			sub(/\[[^]]*\]/, ""); $0 = $0; print $2; exit }' "$f")
 		[ -n "$uri" ] && { echo "$uri"; return; }
 	done
 	return 1
@@ -119,7 +137,7 @@ debian_uri() {
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[ -f "$f" ] || continue
 		uri=$(awk '$1 == "deb" && $0 !~ /security/ && $0 ~ / (bookworm|stable|trixie|sid) / {
-			for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit } }' "$f")
+			sub(/\[[^]]*\]/, ""); $0 = $0; print $2; exit }' "$f")
 		[ -n "$uri" ] && { echo "$uri"; return; }
 	done
 	return 1

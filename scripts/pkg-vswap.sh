@@ -238,7 +238,7 @@ cat >"$p/DEBIAN/control" <<-EOF
 	Maintainer: $maint
 	Section: kernel
 	Priority: optional
-	Depends: dkms (>= 3), make, kmod, rustc-web | rustc, rust-web-src | rust-src, clang-$clang, lld-$clang, llvm-$clang
+	Depends: dkms (>= 3), make, kmod, rustc-web | rustc, clang-$clang, lld-$clang, llvm-$clang
 	Provides: vswap-modules
 	Installed-Size: $(du -sk "$p" | cut -f1)
 	Description: vswap kernel module source for DKMS
@@ -249,10 +249,12 @@ cat >"$p/DEBIAN/control" <<-EOF
 	 built the kernel (vswap-dkms-check says so otherwise).
 EOF
 # As dh_dkms would: add the source, then build and install it for each
-# installed kernel of the series whose headers are there (a kernel without
-# headers is skipped, saying so; a kernel whose build fails fails the
-# installation, with the reason: no module would be worse). Later kernels:
-# dkms's own kernel hooks (autoinstall).
+# installed kernel of the series whose headers are there. A kernel without
+# headers, or one vswap-dkms-check refuses (another rustc than the kernel's,
+# e.g. after a rustc-web update), is skipped, saying why: the installation
+# goes on, that kernel keeps what it has. A build that fails after the check
+# passed fails the installation, with the reason. Later kernels: dkms's own
+# kernel hooks (autoinstall).
 cat >"$p/DEBIAN/postinst" <<-EOF
 	#!/bin/sh
 	set -e
@@ -263,6 +265,12 @@ cat >"$p/DEBIAN/postinst" <<-EOF
 		k=\$(basename "\$d")
 		[ -f "\$d/build/.config" ] || { [ -d "\$d/kernel" ] && echo "vswap-dkms: no headers for \$k: not built for it" >&2; continue; }
 		grep -q '^CONFIG_VSWAP_BACKEND=y' "\$d/build/.config" || continue
+		# Built already (dkms's kernel hook ran first): dkms install would refuse.
+		dkms status -m vswap -v $dver -k "\$k" | grep -q ': installed' && continue
+		if ! sh /usr/src/vswap-$dver/vswap-dkms-check "\$d/build" >/dev/null; then
+			echo "vswap-dkms: not built for \$k" >&2
+			continue
+		fi
 		if ! dkms install -m vswap -v $dver -k "\$k"; then
 			tail -n 5 /var/lib/dkms/vswap/$dver/build/make.log >&2 || true
 			echo "vswap-dkms: the build for \$k failed" >&2

@@ -38,10 +38,13 @@ none systemctl cat vswap.service
 
 # c. The module packages (of every kernel, and DKMS's) purged with nothing
 # loaded.
-apt-get purge -y 'vswap-modules-*' vswap-dkms
+apt-get purge -y 'vswap-modules-*'
+none dpkg -s vswap-dkms
 
-# Nothing of vswap is left on the system but the image's own test hook.
-find / -xdev -name '*vswap*' ! -name 'vswap-image-run*' >left.txt || true
+# Nothing of vswap is left on the system but the image's own test hook and
+# the kernels' headers (the series' include/linux/vswap_backend.h).
+find / -xdev -path '/usr/src/linux-headers-*' -prune -o -name '*vswap*' ! -name 'vswap-image-run*' -print \
+	>left.txt || true
 cat left.txt
 test ! -s left.txt
 none dpkg -l 'vswap*'
