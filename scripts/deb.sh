@@ -106,8 +106,9 @@ fi
 # what an out-of-tree Rust module builds against. bindeb-pkg's headers
 # (scripts/package/install-extmod-build) carry the C side only; a Rust
 # module also needs the kernel's crates (rust/*.rmeta: core, kernel,
-# pin_init, ...) and its proc macros (rust/*.so), which only the rustc that
-# built them can read, and DKMS the kernel's .config. Without them DKMS
+# pin_init, ...), its proc macros (rust/*.so), which only the rustc that
+# built them can read, and the generated files its macros include
+# (rust/kernel/generated_*.rs); DKMS needs the kernel's .config. Without them DKMS
 # cannot build vswap.ko.
 headers_add_rust() {
 	local deb=$1 t dir
@@ -116,8 +117,11 @@ headers_add_rust() {
 	dpkg-deb -R "$deb" "$t/pkg"
 	dir=$t/pkg/usr/src/linux-headers-$krel
 	[ -d "$dir" ] || die "$deb has no /usr/src/linux-headers-$krel"
-	mkdir -p "$dir/rust"
+	mkdir -p "$dir/rust/kernel"
 	cp "$KBUILD"/rust/*.rmeta "$KBUILD"/rust/*.so "$dir/rust/"
+	# The kernel crate's macros include!() these from $OBJTREE in the
+	# module that expands them (warn_on!, static branches).
+	cp "$KBUILD"/rust/kernel/generated_*.rs "$dir/rust/kernel/"
 	# And the kernel's .config, as Debian's own headers packages carry it:
 	# DKMS reads it (BUILD_EXCLUSIVE_CONFIG, the clang of
 	# CONFIG_CLANG_VERSION), and so does vswap-dkms-check
@@ -129,7 +133,7 @@ headers_add_rust() {
 	sed -i "s/^Installed-Size: .*/Installed-Size: $(du -sk --exclude=DEBIAN "$t/pkg" | cut -f1)/" "$t/pkg/DEBIAN/control"
 	run_logged "$VSWAP_CACHE/logs/deb-headers-rust.log" dpkg-deb --root-owner-group -Zxz --build "$t/pkg" "$deb"
 	rm -rf "$t"
-	step "$(basename "$deb"): the kernel's Rust crates and proc macros added (rust/*.rmeta, rust/*.so)"
+	step "$(basename "$deb"): the kernel's Rust crates, proc macros and .config added (rust/*.rmeta, rust/*.so, rust/kernel/generated_*.rs)"
 }
 
 krust
