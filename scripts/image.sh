@@ -96,7 +96,10 @@ build_image() {
 		>"$VSWAP_CACHE/logs/image-dkms-apt.log" 2>&1; then
 		$SUDO umount "$root/proc"
 		tail -n 20 "$VSWAP_CACHE/logs/image-dkms-apt.log"
-		die "apt-get install $IMAGE_DKMS_PKGS in the image failed (log: $VSWAP_CACHE/logs/image-dkms-apt.log)${rustc_web:+; if the archive has a newer rustc-web than this machine's $rustc_web, upgrade it here and rebuild with make deb}"
+		hint=
+		[ -z "$rustc_web" ] ||
+			hint="; if the archive has a newer rustc-web than $rustc_web (this machine), upgrade it here and run make deb again"
+		die "apt-get install $IMAGE_DKMS_PKGS in the image failed (log: $VSWAP_CACHE/logs/image-dkms-apt.log)$hint"
 	fi
 	$SUDO umount "$root/proc"
 	$SUDO chroot "$root" passwd -d root >/dev/null
