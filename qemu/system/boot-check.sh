@@ -33,6 +33,8 @@ grep -q '"/dev/vda3"' ctl.json
 # and come back verified, twice.
 verified system --mib 192 --pattern mixed --pageout --min-swapped-pct 50 --passes 2
 vswapctl --json
+# What vswapctl shows while a workload's pages are out.
+while_pages_out shown "vswapctl"
 
 # Stop the unit while a workload's pages are out: swapoff brings them back
 # and the workload reads them intact; the module is unloaded. Then start it
