@@ -162,6 +162,11 @@ mdir=$MODULE_DIR
 vermagic=$(modinfo -F vermagic "$mdir/vswap.ko")
 [ "${vermagic%% *}" = "$krel" ] || die "vswap.ko's vermagic '$vermagic' is not for $krel"
 p=$stage/vswap-modules
+# The module is built against this very kernel build: the kernel package's
+# exact version, when make deb made it beside.
+kimg=$(ls "$out"/linux-image-"$krel"_*.deb 2>/dev/null | grep -v dbg | head -n1 || true)
+[ -n "$kimg" ] || die "no linux-image-$krel package in $out"
+kimg_ver=$(dpkg-deb -f "$kimg" Version)
 install -D -m 644 "$mdir/vswap.ko" "$p/lib/modules/$krel/updates/vswap.ko"
 install -D -m 644 "$stage/vswapctl/usr/share/doc/vswapctl/copyright" \
 	"$p/usr/share/doc/vswap-modules-$krel/copyright"
@@ -173,7 +178,7 @@ cat >"$p/DEBIAN/control" <<-EOF
 	Maintainer: $maint
 	Section: kernel
 	Priority: optional
-	Depends: linux-image-$krel, kmod
+	Depends: linux-image-$krel (= $kimg_ver), kmod
 	Provides: vswap-modules
 	Installed-Size: $(du -sk "$p" | cut -f1)
 	Description: vswap kernel module for Linux $krel
