@@ -128,6 +128,8 @@ guest() {
 # so that a CI log says why a guest died on a machine we cannot log into.
 diagnose_boot() {
 	local dir=$1
+	# make test's splat checks make a guest vanish on purpose.
+	[ -z "${VSWAP_SPLAT_SELFTEST:-}" ] || return 0
 	echo "=== guest console (last 30 lines of $dir/console.log)"
 	tail -n 30 "$dir/console.log" | grep -vE "$QEMU_NOISE" || true
 	echo "=== a diagnostic boot: vng --verbose --exec 'echo vswap-boot-ok' (log: $dir/diagnose.log)"
