@@ -44,6 +44,26 @@ build_deb() {
 	run_logged "$VSWAP_CACHE/logs/pkg-vswap.log" dpkg-deb --root-owner-group -Zxz --build "$1" "$out"
 }
 
+# vswap_stop_sh PACKAGE: the lines of a prerm that swap vswap off (through
+# the unit when there is one) and unload it, and refuse the removal (exit 1),
+# saying why, if that fails: the two module packages' prerm share them.
+vswap_stop_sh() {
+	cat <<-EOF
+	echo "$1: vswap is loaded: swapping /dev/vswap0 off and unloading it" >&2
+	if [ -d /run/systemd/system ] && systemctl -q is-active vswap.service; then
+		systemctl stop vswap.service || true
+	fi
+	if grep -q '^/dev/vswap0 ' /proc/swaps && ! swapoff /dev/vswap0; then
+		echo "$1: swapoff /dev/vswap0 failed (its pages do not fit in memory): not removed" >&2
+		exit 1
+	fi
+	if grep -q '^vswap ' /proc/modules && ! rmmod vswap; then
+		echo "$1: rmmod vswap failed: not removed" >&2
+		exit 1
+	fi
+	EOF
+}
+
 # --- vswapctl
 step "vswapctl $ver package"
 cargo build --quiet --release --locked --manifest-path tools/vswapctl/Cargo.toml
@@ -199,18 +219,7 @@ cat >"$p/DEBIAN/prerm" <<-EOF
 	[ "\$1" = remove ] || exit 0
 	[ "\$(uname -r)" = $krel ] || exit 0
 	grep -q '^vswap ' /proc/modules || exit 0
-	echo "vswap-modules-$krel: vswap is loaded: swapping /dev/vswap0 off and unloading it" >&2
-	if [ -d /run/systemd/system ] && systemctl -q is-active vswap.service; then
-		systemctl stop vswap.service || true
-	fi
-	if grep -q '^/dev/vswap0 ' /proc/swaps && ! swapoff /dev/vswap0; then
-		echo "vswap-modules-$krel: swapoff /dev/vswap0 failed (its pages do not fit in memory): not removed" >&2
-		exit 1
-	fi
-	if grep -q '^vswap ' /proc/modules && ! rmmod vswap; then
-		echo "vswap-modules-$krel: rmmod vswap failed: not removed" >&2
-		exit 1
-	fi
+	$(vswap_stop_sh "vswap-modules-$krel")
 	exit 0
 EOF
 cat >"$p/DEBIAN/postrm" <<-EOF
@@ -293,18 +302,7 @@ cat >"$p/DEBIAN/prerm" <<-EOF
 	case "\$1" in remove|upgrade|deconfigure) ;; *) exit 0 ;; esac
 	if [ "\$1" = remove ] && grep -q '^vswap ' /proc/modules &&
 	   modinfo -F filename vswap 2>/dev/null | grep -q '/updates/dkms/'; then
-		echo "vswap-dkms: vswap is loaded: swapping /dev/vswap0 off and unloading it" >&2
-		if [ -d /run/systemd/system ] && systemctl -q is-active vswap.service; then
-			systemctl stop vswap.service || true
-		fi
-		if grep -q '^/dev/vswap0 ' /proc/swaps && ! swapoff /dev/vswap0; then
-			echo "vswap-dkms: swapoff /dev/vswap0 failed (its pages do not fit in memory): not removed" >&2
-			exit 1
-		fi
-		if grep -q '^vswap ' /proc/modules && ! rmmod vswap; then
-			echo "vswap-dkms: rmmod vswap failed: not removed" >&2
-			exit 1
-		fi
+		$(vswap_stop_sh vswap-dkms)
 	fi
 	if dkms status -m vswap -v $dver | grep -q .; then
 		dkms remove -m vswap -v $dver --all
