@@ -30,6 +30,15 @@ def _load_share(r):
     before, during = r.get("load_rate_before", -1), r.get("load_rate_during", -1)
     return 100.0 * during / before if before > 0 and during >= 0 else float("nan")
 
+def _load_vs_control(r):
+    """The load's throughput during the swapoff as a percentage of its throughput in the
+    same window of the control run (swapoff-load-control: a sleep as long as the
+    swapoff instead of it, same mode and repetition): its rate "without a swapoff"
+    at the same point of its run. nan without a control or with a killed load."""
+    during, ctl = r.get("load_rate_during", -1), r.get("load_rate_control", -1)
+    return 100.0 * during / ctl if ctl > 0 and during >= 0 else float("nan")
+
+
 def _num(x):
     return float("nan") if x is None else x
 
@@ -71,6 +80,12 @@ METRICS = {
         ("swapoff of the disk", "ms", "lower", lambda r: r["swapoff_ms"]),
         ("OOM kills of the load", "n", "lower", lambda r: r.get("load_oom_kills", 0)),
         ("load's pages/s during swapoff, % of before", "%", "higher", _load_share),
+        ("load's pages/s during swapoff, % of control", "%", "higher", _load_vs_control),
+    ],
+    # The same runs with a sleep instead of the swapoff (see _load_vs_control).
+    "swapoff-load-control": [
+        ("OOM kills of the load", "n", "lower", lambda r: r.get("load_oom_kills", 0)),
+        ("load's pages/s in the window, % of before", "%", "higher", _load_share),
     ],
     "redis": [
         ("SET, 2.3x the limit", "req/s", "higher", lambda r: r["set_rps"]),
@@ -162,6 +177,14 @@ def load(path):
             line = line.strip()
             if line:
                 runs.append(json.loads(line))
+    # A swapoff-load run carries the load's rate in the same window of its
+    # control run (same mode, repetition and kernel).
+    ctl = {(r["mode"], r["rep"], r.get("kernel")): r for r in runs
+           if r["workload"] == "swapoff-load-control"}
+    for r in runs:
+        c = ctl.get((r["mode"], r["rep"], r.get("kernel")))
+        if r["workload"] == "swapoff-load" and c is not None:
+            r["load_rate_control"] = c.get("load_rate_during", -1)
     return runs
 
 

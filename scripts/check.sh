@@ -74,6 +74,22 @@ got=$(bash -c 'eval "$(sed -n "/^load_rates() {/,/^}/p" "$1")"
 	load_rates "$2/none" "$2/window"' _ "$VSWAP_TOP/qemu/guest/bench.sh" "$tmp" | tr '\n' ' ')
 rm -rf "$tmp"
 [ "$got" = "90.0 50.0 -1 -1 -1 -1 " ] || { warn "load_rates: got '$got', want '90.0 50.0 -1 -1 -1 -1 '"; fail=1; }
+# bench-report pairs each swapoff-load run with its control (same mode and
+# repetition): 45 pages/s during the swapoff against 50 in the control's
+# window is 90%; a run without a control has no such figure.
+got=$(cd "$VSWAP_TOP/scripts" && python3 -c '
+import importlib.util, json, sys, tempfile
+spec = importlib.util.spec_from_file_location("br", "bench-report.py")
+br = importlib.util.module_from_spec(spec); spec.loader.exec_module(br)
+runs = [{"workload": "swapoff-load", "mode": "vswap", "rep": 1, "load_rate_before": 100, "load_rate_during": 45},
+        {"workload": "swapoff-load-control", "mode": "vswap", "rep": 1, "load_rate_before": 100, "load_rate_during": 50},
+        {"workload": "swapoff-load", "mode": "stock", "rep": 1, "load_rate_before": 100, "load_rate_during": 40}]
+with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as f:
+    f.write("".join(json.dumps({**r, "result": {"swapoff_ms": 1}}) + "\n" for r in runs)); f.flush()
+    rs = br.load(f.name)
+print(" ".join("%.1f" % br._load_vs_control({**r, **r["result"]}) for r in rs if r["workload"] == "swapoff-load"))
+' 2>&1)
+[ "$got" = "90.0 nan" ] || { warn "bench-report, load against its control: got '$got', want '90.0 nan'"; fail=1; }
 
 step "DKMS: contrib/dkms/vswap-dkms-check takes the kernel's rustc and refuses others, saying why"
 # A fake kernel tree: accepted with the rustc it names (the positive

@@ -175,14 +175,18 @@ run_bench() {
 # the data is on the disk in both modes). memory.reclaim first drops the swap
 # cache copies that MADV_PAGEOUT leaves while the writes complete, so that
 # swapoff reads everything from the disk.
+# run_swapoff MODE REP [WORKLOAD [SLEEP_S]]: SLEEP_S, a control run: the
+# same, but the disk stays on and the window is a sleep of SLEEP_S instead
+# of the swapoff.
 run_swapoff() {
-	local m=$1 r=$2 w=${3:-swapoff} cg before res
+	local m=$1 r=$2 w=${3:-swapoff} cg before res off="swapoff $SWAPDEV || exit 1"
+	[ -n "${4:-}" ] && off="sleep $4"
 	cg=$(memcg_new bench 512M)
 	before=$(counters)
 	rm -f /tmp/vswap-bench-swapoff
 	res=$(in_memcg "$cg" "$VERIFY" --label swapoff --mib "$SWAPOFF_MIB" --pattern random --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
-		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); swapoff $SWAPDEV || exit 1; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff; echo \$s \$e >/tmp/vswap-bench-swapoff-window") ||
+		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); $off; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff; echo \$s \$e >/tmp/vswap-bench-swapoff-window") ||
 		fail "$w/$m/$r: $res"
 	record "$w" "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": $SWAPOFF_MIB}" \
 		"$before" ", \"verify\": \"$res\""
@@ -216,8 +220,13 @@ load_rates() {
 		}' "$1"
 }
 
+# run_swapoff_load MODE REP [SLEEP_S]: SLEEP_S, the control run
+# (swapoff-load-control): everything the same but the swapoff, a sleep of
+# SLEEP_S instead (the swapoff run's own time), so that the load's rate in
+# that window is its rate "without a swapoff" at the same point of its run.
 run_swapoff_load() {
-	local m=$1 r=$2 lcg pid lrc kills
+	local m=$1 r=$2 ctl=${3:-} lcg pid lrc kills w=swapoff-load
+	[ -n "$ctl" ] && w=swapoff-load-control
 	lcg=$(memcg_new bench-load 32M)
 	# A profiled swapoff takes longer: the load runs on for as long.
 	rm -f /tmp/vswap-bench-progress
@@ -233,20 +242,20 @@ run_swapoff_load() {
 	( peak=0; while :; do c=$(cat "$lcg/memory.current"); [ "$c" -gt "$peak" ] && peak=$c && echo "$peak" >/tmp/vswap-bench-peak; sleep 0.05; done ) &
 	sampler=$!
 	rel0=$( [ "$m" = vswap ] && vswap_stat phys_swapoff_relocated || echo 0)
-	run_swapoff "$m" "$r" swapoff-load-pending
+	run_swapoff "$m" "$r" swapoff-load-pending $ctl
 	rel1=$( [ "$m" = vswap ] && vswap_stat phys_swapoff_relocated || echo 0)
 	kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
 	perf_stop
 	# Ended before the swapoff did: only an OOM kill (a result) may end it.
 	kill -0 "$pid" 2>/dev/null ||
 		[ "$(awk '$1 == "oom_kill" { print $2 }' "$lcg/memory.events")" -gt 0 ] ||
-		fail "swapoff-load/$m/$r: the load ended before swapoff did"
+		fail "$w/$m/$r: the load ended before swapoff did"
 	lrc=0
 	wait "$pid" || lrc=$?
 	kills=$(awk '$1 == "oom_kill" { print $2 }' "$lcg/memory.events")
-	[ "$lrc" = 1 ] && fail "swapoff-load/$m/$r: the load found mismatches: $(tail -3 /tmp/vswap-bench-load)"
+	[ "$lrc" = 1 ] && fail "$w/$m/$r: the load found mismatches: $(tail -3 /tmp/vswap-bench-load)"
 	[ "$lrc" = 0 ] || [ "${kills:-0}" -gt 0 ] ||
-		fail "swapoff-load/$m/$r: the load failed ($lrc): $(tail -3 /tmp/vswap-bench-load)"
+		fail "$w/$m/$r: the load failed ($lrc): $(tail -3 /tmp/vswap-bench-load)"
 	log "load: rc $lrc, oom kills ${kills:-0}: $(tail -1 /tmp/vswap-bench-load)"
 	# The load's pages per second during the swapoff, and before it (from
 	# its first operation to the swapoff's start): its progress interpolated
@@ -254,7 +263,7 @@ run_swapoff_load() {
 	rates=$(load_rates /tmp/vswap-bench-progress /tmp/vswap-bench-swapoff-window)
 	log "load pages/s before, during the swapoff: $rates"
 	# The run recorded above, with what happened to the load.
-	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "swapoff-load"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"', "load_peak_bytes": '"$(cat /tmp/vswap-bench-peak)"', "load_max_bytes": '"$(cat "$lcg/memory.max")"', "relocated": '"$((rel1 - rel0))"', "load_rate_before": '"${rates% *}"', "load_rate_during": '"${rates#* }"'}/' \
+	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "'"$w"'"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"', "load_peak_bytes": '"$(cat /tmp/vswap-bench-peak)"', "load_max_bytes": '"$(cat "$lcg/memory.max")"', "relocated": '"$((rel1 - rel0))"', "load_rate_before": '"${rates% *}"', "load_rate_during": '"${rates#* }"'}/' \
 		"$OUT/bench.jsonl"
 	# Pages of a killed load may still be on the second disk, charged to its
 	# memcg: lift the limit, or the next swapoff cannot bring them in (stock
@@ -532,7 +541,12 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 				mode_on "$m" nozswap; run_swapoff "$m" "$r"; mode_off ;;
 			swapoff-load)
 				mode_on "$m" nozswap; phys_on $SWAPDEV2
-				run_swapoff_load "$m" "$r"; mode_off ;;
+				run_swapoff_load "$m" "$r"; mode_off
+				# The control: the same run with a sleep as long
+				# as this swapoff instead of it.
+				ctl=$(awk '{ printf "%.3f", $1 / 1e6 }' /tmp/vswap-bench-swapoff)
+				mode_on "$m" nozswap; phys_on $SWAPDEV2
+				run_swapoff_load "$m" "$r" "$ctl"; mode_off ;;
 			metadata)
 				metadata_both "$m" "$r" ;;
 			growth)
