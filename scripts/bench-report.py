@@ -39,6 +39,14 @@ def _load_vs_control(r):
     return 100.0 * during / ctl if ctl > 0 and during >= 0 else float("nan")
 
 
+def _load_vs_control_2s(r):
+    """As _load_vs_control, over the window stretched to at least 2 s from the swapoff's
+    start (the load reports progress once per operation, up to 12 MiB: a shorter window
+    holds one or two of them)."""
+    during, ctl = r.get("load_rate_during_2s", -1), r.get("load_rate_control_2s", -1)
+    return 100.0 * during / ctl if ctl > 0 and during >= 0 else float("nan")
+
+
 def _num(x):
     return float("nan") if x is None else x
 
@@ -81,6 +89,7 @@ METRICS = {
         ("OOM kills of the load", "n", "lower", lambda r: r.get("load_oom_kills", 0)),
         ("load's pages/s during swapoff, % of before", "%", "higher", _load_share),
         ("load's pages/s during swapoff, % of control", "%", "higher", _load_vs_control),
+        ("load's pages/s, 2 s from swapoff's start, % of control", "%", "higher", _load_vs_control_2s),
     ],
     # The same runs with a sleep instead of the swapoff (see _load_vs_control).
     "swapoff-load-control": [
@@ -185,6 +194,7 @@ def load(path):
         c = ctl.get((r["mode"], r["rep"], r.get("kernel")))
         if r["workload"] == "swapoff-load" and c is not None:
             r["load_rate_control"] = c.get("load_rate_during", -1)
+            r["load_rate_control_2s"] = c.get("load_rate_during_2s", -1)
     return runs
 
 

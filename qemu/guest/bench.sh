@@ -199,12 +199,16 @@ run_swapoff() {
 # priority, on in both modes). It must still be running when swapoff ends,
 # and must find no mismatch; an OOM kill of it is a result (recorded as
 # load_oom_kills), not a failure of the harness.
-# load_rates PROGRESS WINDOW: "BEFORE DURING", the pages per second of a
-# vswap-soak --progress file (lines "NS PAGES") from its first line to the
-# window's start, and within the window ("START_NS END_NS"), each count
-# interpolated linearly at the window's ends; -1 -1 without progress.
+# load_rates PROGRESS WINDOW: "BEFORE DURING DURING2S", the pages per second
+# of a vswap-soak --progress file (lines "NS PAGES") from its first line to
+# the window's start, within the window ("START_NS END_NS"), and within the
+# window stretched to at least 2 s, each count interpolated linearly at the
+# window's ends; -1 for each figure the progress does not cover. The load
+# reports progress once per operation (up to 12 MiB, a second or more under
+# TCG): a window of half a second holds one or two of them, and its rate
+# says more about where their ends fell than about the swapoff.
 load_rates() {
-	[ -s "$1" ] && [ -s "$2" ] || { echo "-1 -1"; return; }
+	[ -s "$1" ] && [ -s "$2" ] || { echo "-1 -1 -1"; return; }
 	awk -v s="$(cut -d' ' -f1 "$2")" -v e="$(cut -d' ' -f2 "$2")" '
 		function at(t,   i) {
 			if (t <= T[1]) return N[1]
@@ -215,8 +219,11 @@ load_rates() {
 		}
 		{ n++; T[n] = $1; N[n] = $2 }
 		END {
-			if (n < 2 || s <= T[1] || e > T[n]) { print "-1 -1"; exit }
-			printf "%.1f %.1f\n", (at(s) - N[1]) * 1e9 / (s - T[1]), (at(e) - at(s)) * 1e9 / (e - s)
+			if (n < 2 || s <= T[1] || e > T[n]) { print "-1 -1 -1"; exit }
+			e2 = e > s + 2e9 ? e : s + 2e9
+			printf "%.1f %.1f ", (at(s) - N[1]) * 1e9 / (s - T[1]), (at(e) - at(s)) * 1e9 / (e - s)
+			if (e2 > T[n]) print "-1"
+			else printf "%.1f\n", (at(e2) - at(s)) * 1e9 / (e2 - s)
 		}' "$1"
 }
 
@@ -260,10 +267,14 @@ run_swapoff_load() {
 	# The load's pages per second during the swapoff, and before it (from
 	# its first operation to the swapoff's start): its progress interpolated
 	# at the window's ends. Unknown (-1) if the load was killed.
-	rates=$(load_rates /tmp/vswap-bench-progress /tmp/vswap-bench-swapoff-window)
-	log "load pages/s before, during the swapoff: $rates"
+	local rb rd rd2
+	read -r rb rd rd2 < <(load_rates /tmp/vswap-bench-progress /tmp/vswap-bench-swapoff-window)
+	log "load pages/s before, during the swapoff, in 2 s from its start: $rb $rd $rd2"
+	# The load's progress, for a later look at other windows.
+	[ -s /tmp/vswap-bench-progress ] && cp /tmp/vswap-bench-progress "$OUT/progress-$w-$m-$r.txt"
+	[ -s /tmp/vswap-bench-swapoff-window ] && cp /tmp/vswap-bench-swapoff-window "$OUT/window-$w-$m-$r.txt"
 	# The run recorded above, with what happened to the load.
-	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "'"$w"'"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"', "load_peak_bytes": '"$(cat /tmp/vswap-bench-peak)"', "load_max_bytes": '"$(cat "$lcg/memory.max")"', "relocated": '"$((rel1 - rel0))"', "load_rate_before": '"${rates% *}"', "load_rate_during": '"${rates#* }"'}/' \
+	sed -i '$ s/"workload": "swapoff-load-pending"/"workload": "'"$w"'"/; $ s/}$/, "load_rc": '"$lrc"', "load_oom_kills": '"${kills:-0}"', "load_peak_bytes": '"$(cat /tmp/vswap-bench-peak)"', "load_max_bytes": '"$(cat "$lcg/memory.max")"', "relocated": '"$((rel1 - rel0))"', "load_rate_before": '"$rb"', "load_rate_during": '"$rd"', "load_rate_during_2s": '"$rd2"'}/' \
 		"$OUT/bench.jsonl"
 	# Pages of a killed load may still be on the second disk, charged to its
 	# memcg: lift the limit, or the next swapoff cannot bring them in (stock
