@@ -177,16 +177,21 @@ run_bench() {
 # swapoff reads everything from the disk.
 # run_swapoff MODE REP [WORKLOAD [SLEEP_S]]: SLEEP_S, a control run: the
 # same, but the disk stays on and the window is a sleep of SLEEP_S instead
-# of the swapoff.
+# of the swapoff. Under load (WORKLOAD swapoff-load-pending) the verifier
+# then waits until 2 s from the window's start before it reads its pages
+# back, so that the load's 2 s from the swapoff's start hold nothing else
+# (load_rates), with or without a swapoff.
 run_swapoff() {
-	local m=$1 r=$2 w=${3:-swapoff} cg before res off="swapoff $SWAPDEV || exit 1"
+	local m=$1 r=$2 w=${3:-swapoff} cg before res off="swapoff $SWAPDEV || exit 1" wait=:
 	[ -n "${4:-}" ] && off="sleep $4"
+	[ "$w" = swapoff-load-pending ] &&
+		wait="while [ \$(date +%s%N) -lt \$((s + 2000000000)) ]; do sleep 0.05; done"
 	cg=$(memcg_new bench 512M)
 	before=$(counters)
 	rm -f /tmp/vswap-bench-swapoff
 	res=$(in_memcg "$cg" "$VERIFY" --label swapoff --mib "$SWAPOFF_MIB" --pattern random --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
-		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); $off; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff; echo \$s \$e >/tmp/vswap-bench-swapoff-window") ||
+		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); $off; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff; echo \$s \$e >/tmp/vswap-bench-swapoff-window; $wait") ||
 		fail "$w/$m/$r: $res"
 	record "$w" "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": $SWAPOFF_MIB}" \
 		"$before" ", \"verify\": \"$res\""
