@@ -109,9 +109,6 @@ guest() {
 	mkdir -p "$dir"
 	truncate -s 1G "$dir/swap.img"
 	truncate -s 1G "$dir/swap2.img"
-	# vng names a --disk after its path: run from $dir so that the names are short.
-	# QEMU reopens its stdout, so a plain redirection to a file gets clobbered:
-	# go through a pipe.
 	# The guest's command goes in a file: vng passes --exec base64-encoded on
 	# the kernel command line, which x86 truncates at 2048 bytes, and the
 	# whole test list with a long clone path went over it (a guest that
@@ -119,6 +116,9 @@ guest() {
 	printf '%s\n' '#!/bin/bash' "# qemu/run.sh: this guest's command" \
 		"VSWAP_SPLAT_SELFTEST=${VSWAP_SPLAT_SELFTEST:-} VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-} VSWAP_TEST_SLOWDOWN=${VSWAP_TEST_SLOWDOWN:-} VSWAP_MODULE=$MODULE VSWAP_DKMS_MODULE=${VSWAP_DKMS_MODULE:-} $(bench_env) exec bash $VSWAP_TOP/qemu/guest/main.sh $mode $dir $*" \
 		>"$dir/guest.sh"
+	# vng names a --disk after its path: run from $dir so that the names are short.
+	# QEMU reopens its stdout, so a plain redirection to a file gets clobbered:
+	# go through a pipe.
 	local rc=0
 	(cd "$dir" && timeout -k 10 "$TIMEOUT" vng --run "$KRUN" $accel --user root \
 		--memory "$MEMORY" --cpus "$CPUS" --disk swap.img --disk swap2.img --rwdir "$dir" \

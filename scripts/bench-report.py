@@ -24,27 +24,35 @@ import sys
 def _mibps(key):
     return lambda r: r["mib"] / r[key] if r[key] > 0 else float("nan")
 
+
+def _pct(part, whole):
+    """100 * part / whole of two load rates; nan where either is unknown (-1)."""
+    return 100.0 * part / whole if whole > 0 and part >= 0 else float("nan")
+
+
 def _load_share(r):
     """The load's throughput during the swapoff as a percentage of its throughput before it
     (vswap-soak --progress); nan for runs without it or whose load was killed."""
-    before, during = r.get("load_rate_before", -1), r.get("load_rate_during", -1)
-    return 100.0 * during / before if before > 0 and during >= 0 else float("nan")
-
-def _load_vs_control(r):
-    """The load's throughput during the swapoff as a percentage of its throughput in the
-    same window of the control run (swapoff-load-control: a sleep as long as the
-    swapoff instead of it, same mode and repetition): its rate "without a swapoff"
-    at the same point of its run. nan without a control or with a killed load."""
-    during, ctl = r.get("load_rate_during", -1), r.get("load_rate_control", -1)
-    return 100.0 * during / ctl if ctl > 0 and during >= 0 else float("nan")
+    return _pct(r.get("load_rate_during", -1), r.get("load_rate_before", -1))
 
 
-def _load_vs_control_2s(r):
-    """As _load_vs_control, over the window stretched to at least 2 s from the swapoff's
-    start (the load reports progress once per operation, up to 12 MiB: a shorter window
-    holds one or two of them)."""
-    during, ctl = r.get("load_rate_during_2s", -1), r.get("load_rate_control_2s", -1)
-    return 100.0 * during / ctl if ctl > 0 and during >= 0 else float("nan")
+# A swapoff-load run's rate, and the name under which load() gives it the
+# same rate of its control run (swapoff-load-control: a sleep as long as the
+# swapoff instead of it, same mode and repetition).
+CONTROL_RATES = {"load_rate_during": "load_rate_control", "load_rate_during_2s": "load_rate_control_2s"}
+
+
+def _vs_control(key):
+    """The load's rate `key` as a percentage of the same rate in its control run: its rate
+    "without a swapoff" at the same point of its run. nan without a control or with a
+    killed load."""
+    return lambda r: _pct(r.get(key, -1), r.get(CONTROL_RATES[key], -1))
+
+
+# During the swapoff; and over the window stretched to at least 2 s from its start (the
+# load reports progress once per operation, up to 12 MiB: a shorter window holds one or two).
+_load_vs_control = _vs_control("load_rate_during")
+_load_vs_control_2s = _vs_control("load_rate_during_2s")
 
 
 def _num(x):
@@ -193,8 +201,8 @@ def load(path):
     for r in runs:
         c = ctl.get((r["mode"], r["rep"], r.get("kernel")))
         if r["workload"] == "swapoff-load" and c is not None:
-            r["load_rate_control"] = c.get("load_rate_during", -1)
-            r["load_rate_control_2s"] = c.get("load_rate_during_2s", -1)
+            for key, ctl_key in CONTROL_RATES.items():
+                r[ctl_key] = c.get(key, -1)
     return runs
 
 

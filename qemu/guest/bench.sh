@@ -182,16 +182,16 @@ run_bench() {
 # back, so that the load's 2 s from the swapoff's start hold nothing else
 # (load_rates), with or without a swapoff.
 run_swapoff() {
-	local m=$1 r=$2 w=${3:-swapoff} cg before res off="swapoff $SWAPDEV || exit 1" wait=:
+	local m=$1 r=$2 w=${3:-swapoff} cg before res off="swapoff $SWAPDEV || exit 1" linger=:
 	[ -n "${4:-}" ] && off="sleep $4"
 	[ "$w" = swapoff-load-pending ] &&
-		wait="while [ \$(date +%s%N) -lt \$((s + 2000000000)) ]; do sleep 0.05; done"
+		linger="while [ \$(date +%s%N) -lt \$((s + 2000000000)) ]; do sleep 0.05; done"
 	cg=$(memcg_new bench 512M)
 	before=$(counters)
 	rm -f /tmp/vswap-bench-swapoff
 	res=$(in_memcg "$cg" "$VERIFY" --label swapoff --mib "$SWAPOFF_MIB" --pattern random --seed "$r" \
 		--pageout --min-swapped-pct 90 --exec-after-swapout \
-		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); $off; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff; echo \$s \$e >/tmp/vswap-bench-swapoff-window; $wait") ||
+		"echo 1G >$cg/memory.reclaim 2>/dev/null; s=\$(date +%s%N); $off; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >/tmp/vswap-bench-swapoff; echo \$s \$e >/tmp/vswap-bench-swapoff-window; $linger") ||
 		fail "$w/$m/$r: $res"
 	record "$w" "$m" "$r" "{\"swapoff_ms\": $(awk '{ printf "%.3f", $1 / 1000 }' /tmp/vswap-bench-swapoff), \"mib\": $SWAPOFF_MIB}" \
 		"$before" ", \"verify\": \"$res\""
