@@ -99,6 +99,18 @@ impl Mapping {
         Ok(())
     }
 
+    /// Pages of the mapping in memory, by mincore(2): mapped, or in the swap cache (a swap
+    /// entry whose page is still cached counts as resident).
+    pub fn resident_pages(&self) -> Result<usize, String> {
+        let mut vec = vec![0u8; self.len.div_ceil(super::PAGE)];
+        // SAFETY: The range is our own mapping, and `vec` has one byte per page of it.
+        let r = unsafe { libc::mincore(self.ptr.cast(), self.len, vec.as_mut_ptr()) };
+        if r != 0 {
+            return Err(format!("mincore: {}", io::Error::last_os_error()));
+        }
+        Ok(vec.iter().filter(|&&b| b & 1 != 0).count())
+    }
+
     /// Pages of the mapping now held in swap: `VmSwap` for private memory (swap entries in the
     /// page tables: the mapping is nearly all of this process's anonymous memory), the
     /// mapping's `Swap:` line in `/proc/self/smaps` for shmem.
@@ -154,6 +166,16 @@ pub fn memcg_reclaim_file() -> Result<String, String> {
 pub fn memcg_reclaim(bytes: usize) -> Result<(), String> {
     let file = memcg_reclaim_file()?;
     std::fs::write(&file, bytes.to_string()).map_err(|e| format!("{file}: {e}"))
+}
+
+/// mlockall(MCL_CURRENT): every page this process maps now stays in memory (not inherited by a
+/// fork's child); what it maps later does not.
+pub fn mlock_current() -> Result<(), String> {
+    // SAFETY: Locking pages in memory changes no memory contents.
+    if unsafe { libc::mlockall(libc::MCL_CURRENT) } != 0 {
+        return Err(format!("mlockall: {}", io::Error::last_os_error()));
+    }
+    Ok(())
 }
 
 /// fork(2): 0 in the child, the child's pid in the parent.

@@ -248,23 +248,30 @@ fn device_pages(path: &str) -> Result<u64, String> {
     Err(format!("{path} is not in /proc/swaps"))
 }
 
-/// Reclaims the memcg's swap cache (`swapcached` in its `memory.stat`) until it is empty, or for
-/// at most five seconds: the copies a disk write leaves are dropped once the write completed.
+/// Bytes in this process's memcg's swap cache (`swapcached` in its `memory.stat`).
+fn memcg_swapcached() -> Result<u64, String> {
+    let stat = sys::memcg_reclaim_file()?.replace("memory.reclaim", "memory.stat");
+    let s = std::fs::read_to_string(&stat).map_err(|e| format!("{stat}: {e}"))?;
+    Ok(s.lines()
+        .find_map(|l| l.strip_prefix("swapcached "))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0))
+}
+
+/// Reclaims the memcg's swap cache until it is empty, or for at most five seconds: the copies a
+/// disk write leaves are dropped once the write completed. Nothing is reclaimed if the swap
+/// cache is empty already.
 fn drop_swap_cache(len: usize) -> Result<(), String> {
-    let reclaim = sys::memcg_reclaim_file()?;
-    let stat = reclaim.replace("memory.reclaim", "memory.stat");
-    for _ in 0..50 {
-        // memory.reclaim fails (EAGAIN) when it frees less than asked, as here: that is fine.
-        let _ = sys::memcg_reclaim(len);
-        let s = std::fs::read_to_string(&stat).map_err(|e| format!("{stat}: {e}"))?;
-        let cached = s
-            .lines()
-            .find_map(|l| l.strip_prefix("swapcached "))
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        if cached.unwrap_or(0) == 0 {
+    for i in 0..50 {
+        // Nothing cached: no reclaim, which would also push out the processes' other pages.
+        if memcg_swapcached()? == 0 {
             return Ok(());
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        if i > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // memory.reclaim fails (EAGAIN) when it frees less than asked, as here: that is fine.
+        let _ = sys::memcg_reclaim(len);
     }
     Ok(())
 }
@@ -351,8 +358,10 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
     use std::os::unix::net::UnixStream;
     let total = (a.mib << 20) / PAGE;
     let each = (total / a.procs).max(1);
-    // Children report "paged out" (their swapped pages, 8 bytes each) on `ready`, then block
-    // on `go` until the parent closes its end.
+    // The swapoff moves the region and nothing else (see child()): the parent's pages too.
+    sys::mlock_current()?;
+    // Children report "paged out" (their swapped and their still resident pages, 8 bytes each)
+    // on `ready`, then block on `go` until the parent closes its end.
     let (mut ready_rx, ready_tx) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
     let (go_tx, mut go_rx) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
     let mut pids = Vec::with_capacity(a.procs);
@@ -375,21 +384,26 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
     }
     drop(ready_tx);
     drop(go_rx);
-    let mut swapped = 0u64;
-    let mut buf = [0u8; 8];
+    let (mut swapped, mut resident) = (0u64, 0u64);
+    let mut buf = [0u8; 16];
     for _ in 0..a.procs {
         ready_rx
             .read_exact(&mut buf)
             .map_err(|e| format!("a process did not page out: {e}"))?;
-        swapped += u64::from_le_bytes(buf);
+        let (s, r) = buf.split_at(8);
+        swapped += u64::from_le_bytes(s.try_into().map_err(|_| "short report")?);
+        resident += u64::from_le_bytes(r.try_into().map_err(|_| "short report")?);
     }
     let mut on_device = String::from("null");
+    let mut cached = String::from("null");
     let (swapoff_ns, swapoff_ms) = match &a.swapoff {
         Some(dev) => {
-            // Uncounted: the swapoff must read what the children's writes left in the swap cache.
+            // Uncounted: the swapoff must read what the children's writes left in the swap
+            // cache (MADV_PAGEOUT leaves a page there until its write completed).
+            cached = (memcg_swapcached()? / PAGE as u64).to_string();
             drop_swap_cache(total * PAGE)?;
-            // What the swapoff moves: the region, and whatever else of the processes (stacks,
-            // heap) the reclaim above sent to the device, which grows with the processes.
+            // What the swapoff moves: the region (the processes' own pages are locked in
+            // memory), and pages of other processes that global pressure sent to the device.
             on_device = device_pages(dev)?.to_string();
             let (ns, ms) = counted(|| {
                 let t = Instant::now();
@@ -409,7 +423,8 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
     }
     let line = format!(
         "{{\"label\": \"{}\", \"pattern\": \"{}\", \"mib\": {}, \"procs\": {}, \
-         \"pages_each\": {each}, \"swapped_pages\": {swapped}, \"device_pages\": {on_device}, \
+         \"pages_each\": {each}, \"swapped_pages\": {swapped}, \"resident_pages\": {resident}, \
+         \"swapcached_pages\": {cached}, \"device_pages\": {on_device}, \
          \"swapoff_ms\": {swapoff_ms}, \"swapoff_ns\": {swapoff_ns}, \"failed_procs\": {bad}}}",
         a.label, a.pattern, a.mib, a.procs
     );
@@ -426,12 +441,21 @@ fn child(
     go: &mut std::os::unix::net::UnixStream,
 ) -> Result<usize, String> {
     use std::io::{Read, Write};
+    // This process's own pages (stack, heap) stay in memory: the parent's reclaim of the swap
+    // cache would push them out too, more pages with more processes, and the swapoff would
+    // then move more than the region.
+    sys::mlock_current()?;
     let mut map = sys::Mapping::new(n * PAGE, a.kind)?;
     fill(a, &mut map, first);
     map.pageout()?;
+    // Pages still in memory, in the swap cache while their write completes.
+    let resident = map.resident_pages()? as u64;
     let swapped = map.swapped_pages()? as u64;
+    let mut report = [0u8; 16];
+    report[..8].copy_from_slice(&swapped.to_le_bytes());
+    report[8..].copy_from_slice(&resident.to_le_bytes());
     ready
-        .write_all(&swapped.to_le_bytes())
+        .write_all(&report)
         .map_err(|e| format!("ready: {e}"))?;
     // Closed at once: if a sibling dies before it reports, the parent sees EOF, not a hang.
     drop(ready);
