@@ -152,14 +152,19 @@ impl Drop for Mapping {
     }
 }
 
-/// The path of this process's memcg `memory.reclaim` (cgroup v2).
-pub fn memcg_reclaim_file() -> Result<String, String> {
+/// The path of file `name` (e.g. `memory.stat`) of this process's memcg (cgroup v2).
+pub fn memcg_file(name: &str) -> Result<String, String> {
     let cg = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
     let path = cg
         .lines()
         .find_map(|l| l.strip_prefix("0::"))
         .ok_or("not on cgroup v2")?;
-    Ok(format!("/sys/fs/cgroup{}/memory.reclaim", path.trim()))
+    Ok(format!("/sys/fs/cgroup{}/{name}", path.trim()))
+}
+
+/// The path of this process's memcg `memory.reclaim` (cgroup v2).
+pub fn memcg_reclaim_file() -> Result<String, String> {
+    memcg_file("memory.reclaim")
 }
 
 /// Writes `bytes` to this process's memcg `memory.reclaim`.
@@ -168,11 +173,13 @@ pub fn memcg_reclaim(bytes: usize) -> Result<(), String> {
     std::fs::write(&file, bytes.to_string()).map_err(|e| format!("{file}: {e}"))
 }
 
-/// mlockall(MCL_CURRENT): every page this process maps now stays in memory (not inherited by a
-/// fork's child); what it maps later does not.
+/// mlockall(MCL_CURRENT | MCL_ONFAULT): the pages this process's mappings hold now, and those
+/// they fault in later, stay in memory; mappings made later are not locked, and nothing is
+/// faulted in (no copy of a page a fork's child shares with its parent). Not inherited by a
+/// fork's child. Needs CAP_IPC_LOCK or a large enough RLIMIT_MEMLOCK.
 pub fn mlock_current() -> Result<(), String> {
-    // SAFETY: Locking pages in memory changes no memory contents.
-    if unsafe { libc::mlockall(libc::MCL_CURRENT) } != 0 {
+    // SAFETY: mlockall() takes no pointer and changes no memory contents.
+    if unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_ONFAULT) } != 0 {
         return Err(format!("mlockall: {}", io::Error::last_os_error()));
     }
     Ok(())

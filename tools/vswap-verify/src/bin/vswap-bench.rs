@@ -37,7 +37,11 @@ const USAGE: &str = "usage: vswap-bench [--mib N] [--seed S] [--pattern P] [--th
                 read back and free the (resident) region
   --procs N     N processes share the region (--mib / N each, at least a page): each
                 fills its part, pages it out and waits; then, with --swapoff DEV, DEV
-                is swapped off (timed and counted); then each reads its part back";
+                is swapped off (timed and counted); then each reads its part back.
+                The processes' own pages are locked in memory (mlockall: run as root),
+                so that the reclaim that drops the swap cache before the swapoff takes
+                only the region; the result counts the region's pages in the swap cache
+                after MADV_PAGEOUT (resident_pages), before and after that drop";
 
 struct Args {
     mib: usize,
@@ -250,28 +254,25 @@ fn device_pages(path: &str) -> Result<u64, String> {
 
 /// Bytes in this process's memcg's swap cache (`swapcached` in its `memory.stat`).
 fn memcg_swapcached() -> Result<u64, String> {
-    let stat = sys::memcg_reclaim_file()?.replace("memory.reclaim", "memory.stat");
+    let stat = sys::memcg_file("memory.stat")?;
     let s = std::fs::read_to_string(&stat).map_err(|e| format!("{stat}: {e}"))?;
-    Ok(s.lines()
+    s.lines()
         .find_map(|l| l.strip_prefix("swapcached "))
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(0))
+        .ok_or_else(|| format!("{stat}: no swapcached line"))
 }
 
 /// Reclaims the memcg's swap cache until it is empty, or for at most five seconds: the copies a
-/// disk write leaves are dropped once the write completed. Nothing is reclaimed if the swap
-/// cache is empty already.
+/// disk write leaves are dropped once the write completed. The reclaim takes other pages of the
+/// memcg too (see `child()`).
 fn drop_swap_cache(len: usize) -> Result<(), String> {
-    for i in 0..50 {
-        // Nothing cached: no reclaim, which would also push out the processes' other pages.
+    for _ in 0..50 {
+        // memory.reclaim fails (EAGAIN) when it frees less than asked, as here: that is fine.
+        let _ = sys::memcg_reclaim(len);
         if memcg_swapcached()? == 0 {
             return Ok(());
         }
-        if i > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        // memory.reclaim fails (EAGAIN) when it frees less than asked, as here: that is fine.
-        let _ = sys::memcg_reclaim(len);
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
     Ok(())
 }
@@ -358,7 +359,7 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
     use std::os::unix::net::UnixStream;
     let total = (a.mib << 20) / PAGE;
     let each = (total / a.procs).max(1);
-    // The swapoff moves the region and nothing else (see child()): the parent's pages too.
+    // The parent's own pages stay in memory, as each child's do (see child()).
     sys::mlock_current()?;
     // Children report "paged out" (their swapped and their still resident pages, 8 bytes each)
     // on `ready`, then block on `go` until the parent closes its end.
@@ -385,25 +386,26 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
     drop(ready_tx);
     drop(go_rx);
     let (mut swapped, mut resident) = (0u64, 0u64);
-    let mut buf = [0u8; 16];
+    let mut buf = [0u8; 8];
     for _ in 0..a.procs {
-        ready_rx
-            .read_exact(&mut buf)
-            .map_err(|e| format!("a process did not page out: {e}"))?;
-        let (s, r) = buf.split_at(8);
-        swapped += u64::from_le_bytes(s.try_into().map_err(|_| "short report")?);
-        resident += u64::from_le_bytes(r.try_into().map_err(|_| "short report")?);
+        for sum in [&mut swapped, &mut resident] {
+            ready_rx
+                .read_exact(&mut buf)
+                .map_err(|e| format!("a process did not page out: {e}"))?;
+            *sum += u64::from_le_bytes(buf);
+        }
     }
     let mut on_device = String::from("null");
-    let mut cached = String::from("null");
+    let (mut cached, mut cached_after) = (String::from("null"), String::from("null"));
     let (swapoff_ns, swapoff_ms) = match &a.swapoff {
         Some(dev) => {
             // Uncounted: the swapoff must read what the children's writes left in the swap
             // cache (MADV_PAGEOUT leaves a page there until its write completed).
             cached = (memcg_swapcached()? / PAGE as u64).to_string();
             drop_swap_cache(total * PAGE)?;
+            cached_after = (memcg_swapcached()? / PAGE as u64).to_string();
             // What the swapoff moves: the region (the processes' own pages are locked in
-            // memory), and pages of other processes that global pressure sent to the device.
+            // memory), and whatever global pressure sent to the device.
             on_device = device_pages(dev)?.to_string();
             let (ns, ms) = counted(|| {
                 let t = Instant::now();
@@ -424,7 +426,8 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
     let line = format!(
         "{{\"label\": \"{}\", \"pattern\": \"{}\", \"mib\": {}, \"procs\": {}, \
          \"pages_each\": {each}, \"swapped_pages\": {swapped}, \"resident_pages\": {resident}, \
-         \"swapcached_pages\": {cached}, \"device_pages\": {on_device}, \
+         \"swapcached_pages\": {cached}, \"swapcached_after_drop\": {cached_after}, \
+         \"device_pages\": {on_device}, \
          \"swapoff_ms\": {swapoff_ms}, \"swapoff_ns\": {swapoff_ns}, \"failed_procs\": {bad}}}",
         a.label, a.pattern, a.mib, a.procs
     );
@@ -451,12 +454,11 @@ fn child(
     // Pages still in memory, in the swap cache while their write completes.
     let resident = map.resident_pages()? as u64;
     let swapped = map.swapped_pages()? as u64;
-    let mut report = [0u8; 16];
-    report[..8].copy_from_slice(&swapped.to_le_bytes());
-    report[8..].copy_from_slice(&resident.to_le_bytes());
-    ready
-        .write_all(&report)
-        .map_err(|e| format!("ready: {e}"))?;
+    for n in [swapped, resident] {
+        ready
+            .write_all(&n.to_le_bytes())
+            .map_err(|e| format!("ready: {e}"))?;
+    }
     // Closed at once: if a sibling dies before it reports, the parent sees EOF, not a hang.
     drop(ready);
     // EOF when the parent closes its end: the swapoff is over.
