@@ -74,6 +74,9 @@ export VSWAP_TEST_LIMIT=${VSWAP_TEST_LIMIT:-10800} VSWAP_TIMEOUT=${VSWAP_TIMEOUT
 
 out=$VSWAP_CACHE/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
+# The tree the module and the tools were built from, when the runs began
+# (-dirty: with changes not committed).
+tree=$(git -C "$VSWAP_TOP" describe --always --dirty 2>/dev/null || echo unknown)
 # Pass 1: pressure from a memcg limit in a 1 GiB guest. Pass 2: global
 # pressure, no memcg limit, in a small guest (VSWAP_BENCH_GLOBAL=0 skips it).
 runs=$out/bench.jsonl
@@ -164,7 +167,7 @@ cat >"$out/meta.json" <<EOM
  "guest": "${VSWAP_MEMORY:-1G} RAM (global pass: ${VSWAP_BENCH_GLOBAL_MEMORY:-512M}), ${VSWAP_CPUS:-2} vCPUs (the icount pass: 1), virtme-ng",
  "accel": "${accel:-unknown}", "reps": $(( ${VSWAP_BENCH_FIRST_REP:-1} - 1 + ${VSWAP_BENCH_REPS:-5} )), "mib": ${VSWAP_BENCH_MIB:-256},
  "limit": "${VSWAP_BENCH_LIMIT:-64M}", "global_mib": ${VSWAP_BENCH_GLOBAL_MIB:-640},
- "kept": "$kept",
+ "kept": "$kept", "tree": "$tree",
  "boots": "$([ -n "${VSWAP_BENCH_PREVIOUS:-}" ] && echo "memcg pass in two boots of the same kernel, repetitions 1-$((${VSWAP_BENCH_FIRST_REP:-1} - 1)) and ${VSWAP_BENCH_FIRST_REP:-1}-$((${VSWAP_BENCH_FIRST_REP:-1} + ${VSWAP_BENCH_REPS:-5} - 1))" || echo "one boot per pass")"}
 EOM
 mkdir -p "$doc/bench"

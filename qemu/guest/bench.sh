@@ -388,8 +388,11 @@ run_scale_one() { # MODE REP WORKLOAD PROCS MIB
 	mode_off
 }
 run_scale() {
-	local m=$1 r=$2 n mib
-	for n in $SCALE_PROCS; do run_scale_one "$m" "$r" "swapoff-procs-$n" "$n" "$SCALE_MIB"; done
+	local m=$1 r=$2 n mib order=$SCALE_PROCS
+	# Even repetitions in the reverse order, so that a drift within the
+	# boot does not always land on the same number of processes.
+	[ $((r % 2)) = 0 ] && order=$(printf '%s\n' $SCALE_PROCS | tac | tr '\n' ' ')
+	for n in $order; do run_scale_one "$m" "$r" "swapoff-procs-$n" "$n" "$SCALE_MIB"; done
 	for mib in $SCALE_MIBS; do run_scale_one "$m" "$r" "swapoff-data-$mib" 1 "$mib"; done
 }
 
