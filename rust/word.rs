@@ -27,7 +27,8 @@
 //!   off (an I/O error): the physical slot is freed, and reading the slot fails, as a stock swapoff
 //!   poisons the page table entry of such a page. It holds no other bits.
 //! - Any other tag, or a PHYS word with reserved bits set, is malformed: decoding refuses it, so a
-//!   corrupted or stale word is reported instead of being followed.
+//!   corrupted or stale word is reported instead of being followed. Tag `011` is kept for the
+//!   PACKED word of packed writeback (`rust/packed.rs`), which the module does not write yet.
 //!
 //! This file is plain `core` Rust: it is compiled into the module and into the host test crate
 //! under `rust/host/`, where `cargo test` exercises it.

@@ -15,6 +15,8 @@ extern crate std;
 mod config;
 #[path = "../../header.rs"]
 mod header;
+#[path = "../../packed.rs"]
+mod packed;
 #[path = "../../phys.rs"]
 mod phys;
 #[path = "../../stat.rs"]
@@ -28,6 +30,8 @@ mod word;
 mod config_tests;
 #[cfg(test)]
 mod header_tests;
+#[cfg(test)]
+mod packed_tests;
 #[cfg(test)]
 mod phys_tests;
 #[cfg(test)]
