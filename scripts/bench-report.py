@@ -104,6 +104,11 @@ METRICS = {
         ("OOM kills of the load", "n", "lower", lambda r: r.get("load_oom_kills", 0)),
         ("load's pages/s in the window, % of before", "%", "higher", _load_share),
     ],
+    # The swapoff-load's load by itself, no swapoff: how often it dies at its limit on its own.
+    "load-alone": [
+        ("OOM kills of the load", "n", "lower", lambda r: r.get("events_oom_kill", 0)),
+        ("pages the load swapped in, 40 s", "pages", "higher", lambda r: r["pswpin"]),
+    ],
     "redis": [
         ("SET, 2.3x the limit", "req/s", "higher", lambda r: r["set_rps"]),
         ("GET, random keys", "req/s", "higher", lambda r: r["get_rps"]),
@@ -286,7 +291,9 @@ def summarize_one(runs, label):
         for mode in ("stock", "vswap"):
             deltas = {}
             for c in COUNTERS:
-                vals = [r["after"][c] - r["before"][c] for r in wr if r["mode"] == mode]
+                # Runs that recorded no counters before (load-alone's first run) have none.
+                vals = [r["after"][c] - r["before"][c] for r in wr
+                        if r["mode"] == mode and c in r["before"]]
                 deltas[c] = statistics.median(vals) if vals else None
             out.append({"workload": w, "counters": mode, "medians": deltas})
     return out

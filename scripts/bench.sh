@@ -13,7 +13,7 @@
 #   Documentation/bench/growth.svg     free against region, kernel memory against pages
 #
 # The run's own copy stays in $VSWAP_CACHE/bench/<date>/. Settings:
-# VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256), VSWAP_BENCH_LIMIT (64M),
+# VSWAP_BENCH_REPS (5), VSWAP_BENCH_MIB (256), VSWAP_BENCH_LIMIT (64M), VSWAP_BENCH_LOAD_LIMIT (40M: the memcg of swapoff-load's and load-alone's load),
 # VSWAP_BENCH_ONLY (workloads), VSWAP_MEMORY (guest RAM, 1G); for the
 # global-pressure pass VSWAP_BENCH_GLOBAL (1; 0 skips it),
 # VSWAP_BENCH_GLOBAL_MEMORY (512M), VSWAP_BENCH_GLOBAL_MIB (640) and

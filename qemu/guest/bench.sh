@@ -10,6 +10,7 @@
 # the region), VSWAP_BENCH_LIMIT (64M, the memcg's memory.max; "max" for
 # global pressure in a small guest: the run is then labelled by guest size), VSWAP_BENCH_ONLY (workload names, all
 # by default but "cost", which the icount pass runs, and "scale" and "growth", the scaling pass), VSWAP_BENCH_SWAPOFF_MIB (64),
+# VSWAP_BENCH_LOAD_LIMIT (40M, the memcg of the swapoff-load and load-alone load),
 # VSWAP_BENCH_SCALE_PROCS, VSWAP_BENCH_SCALE_MIB, VSWAP_BENCH_SCALE_MIBS (see run_scale),
 # VSWAP_BENCH_GROWTH_MIBS (see run_growth), VSWAP_BENCH_META_MIB
 # (128) and VSWAP_BENCH_COST_MIB (32), the swapoff, metadata and cost workloads' own regions,
@@ -25,9 +26,11 @@ FIRST=${VSWAP_BENCH_FIRST_REP:-1}
 MIB=${VSWAP_BENCH_MIB:-256}
 # The swapoff and metadata workloads' own sizes (test 22 shrinks them).
 SWAPOFF_MIB=${VSWAP_BENCH_SWAPOFF_MIB:-64}
+# swapoff-load and load-alone: the load's memory.max (it swaps 48 MiB in it).
+LOAD_LIMIT=${VSWAP_BENCH_LOAD_LIMIT:-40M}
 META_MIB=${VSWAP_BENCH_META_MIB:-128}
 LIMIT=${VSWAP_BENCH_LIMIT:-64M}
-ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 free swapoff swapoff-load metadata redis idle provision}
+ONLY=${VSWAP_BENCH_ONLY:-seq random mthp64 free swapoff swapoff-load load-alone metadata redis idle provision}
 BENCH=$TOP/tools/vswap-verify/target/release/vswap-bench
 SOAK=$TOP/tools/vswap-verify/target/release/vswap-soak
 MODULE=${VSWAP_MODULE:-$MODULE}
@@ -199,7 +202,7 @@ run_swapoff() {
 }
 
 # swapoff-load: run_swapoff with traffic: a vswap-soak process (verify,
-# rewrite, MADV_PAGEOUT, fork...) over 48 MiB in a 32 MiB memcg swaps for 40
+# rewrite, MADV_PAGEOUT, fork...) over 48 MiB in a 40 MiB memcg (LOAD_LIMIT) swaps for 40
 # seconds, onto the same disk and, once the disk goes, onto $SWAPDEV2 (lower
 # priority, on in both modes). It must still be running when swapoff ends,
 # and must find no mismatch; an OOM kill of it is a result (recorded as
@@ -239,7 +242,7 @@ load_rates() {
 run_swapoff_load() {
 	local m=$1 r=$2 ctl=${3:-} lcg pid lrc kills w=swapoff-load
 	[ -n "$ctl" ] && w=swapoff-load-control
-	lcg=$(memcg_new bench-load 32M)
+	lcg=$(memcg_new bench-load "$LOAD_LIMIT")
 	# A profiled swapoff takes longer: the load runs on for as long.
 	rm -f /tmp/vswap-bench-progress
 	in_memcg "$lcg" "$SOAK" --label swapoff-load --mib 48 --seconds "$([ -n "$PERF_HZ" ] && echo 90 || echo 40)" --seed "$r" \
@@ -254,7 +257,8 @@ run_swapoff_load() {
 	( peak=0; while :; do c=$(cat "$lcg/memory.current"); [ "$c" -gt "$peak" ] && peak=$c && echo "$peak" >/tmp/vswap-bench-peak; sleep 0.05; done ) &
 	sampler=$!
 	rel0=$( [ "$m" = vswap ] && vswap_stat phys_swapoff_relocated || echo 0)
-	run_swapoff "$m" "$r" swapoff-load-pending $ctl
+	# Labelled by the load's memcg (the report's "memcg" is the load's).
+	LIMIT=$LOAD_LIMIT run_swapoff "$m" "$r" swapoff-load-pending $ctl
 	rel1=$( [ "$m" = vswap ] && vswap_stat phys_swapoff_relocated || echo 0)
 	kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
 	perf_stop
@@ -284,6 +288,34 @@ run_swapoff_load() {
 	# Pages of a killed load may still be on the second disk, charged to its
 	# memcg: lift the limit, or the next swapoff cannot bring them in (stock
 	# swapoff then fails with ENOMEM, after trying the OOM killer).
+	put max "$lcg/memory.max"
+	rmdir "$lcg" 2>/dev/null || true
+}
+
+# load-alone: the swapoff-load's load by itself (no swapoff, no other run),
+# to count how often it is OOM-killed at its memcg's limit in each mode, and
+# what its reclaim did: memory.stat and memory.events of the load's memcg,
+# and vswap's own refusals (pages kept resident for want of a physical slot,
+# failed and stale allocations), each the difference over the run.
+memcg_keys() {
+	awk '$1 ~ /^(pgscan|pgsteal|pgactivate|pgdeactivate|workingset_refault_anon|workingset_activate_anon|pswpin|pswpout|swpin_zero|swpout_zero)$/ { printf "%s\"%s\": %s", n++ ? ", " : "", $1, $2 }' "$1/memory.stat"
+	awk '{ printf ", \"events_%s\": %s", $1, $2 }' "$1/memory.events"
+}
+run_load_alone() {
+	local m=$1 r=$2 lcg lrc=0 st before v0=0 v1=0 a0=0 a1=0 s0=0 s1=0
+	lcg=$(memcg_new bench-load "$LOAD_LIMIT")
+	before=$(counters)
+	if [ "$m" = vswap ]; then
+		v0=$(vswap_stat zswap_rejected_resident); a0=$(vswap_stat phys_alloc_failed); s0=$(vswap_stat phys_alloc_stale)
+	fi
+	in_memcg "$lcg" "$SOAK" --label load-alone --mib 48 --seconds 40 --seed "$r" >/tmp/vswap-bench-load 2>&1 || lrc=$?
+	if [ "$m" = vswap ]; then
+		v1=$(vswap_stat zswap_rejected_resident); a1=$(vswap_stat phys_alloc_failed); s1=$(vswap_stat phys_alloc_stale)
+	fi
+	[ "$lrc" = 1 ] && fail "load-alone/$m/$r: the load found mismatches: $(tail -3 /tmp/vswap-bench-load)"
+	st=$(memcg_keys "$lcg")
+	log "load-alone $m $r: rc $lrc: $st"
+	LIMIT=$LOAD_LIMIT record load-alone "$m" "$r" "{\"load_rc\": $lrc, $st, \"kept_resident\": $((v1 - v0)), \"alloc_failed\": $((a1 - a0)), \"alloc_stale\": $((s1 - s0))}" "$before"
 	put max "$lcg/memory.max"
 	rmdir "$lcg" 2>/dev/null || true
 }
@@ -566,6 +598,9 @@ for r in $(seq "$FIRST" $((FIRST + REPS - 1))); do
 				ctl=$(awk '{ printf "%.3f", $1 / 1e6 }' /tmp/vswap-bench-swapoff)
 				mode_on "$m" nozswap; phys_on $SWAPDEV2
 				run_swapoff_load "$m" "$r" "$ctl"; mode_off ;;
+			load-alone)
+				mode_on "$m" nozswap; phys_on $SWAPDEV2
+				run_load_alone "$m" "$r"; mode_off ;;
 			metadata)
 				metadata_both "$m" "$r" ;;
 			growth)

@@ -264,17 +264,21 @@ fn memcg_swapcached() -> Result<u64, String> {
 
 /// Reclaims the memcg's swap cache until it is empty, or for at most five seconds: the copies a
 /// disk write leaves are dropped once the write completed. The reclaim takes other pages of the
-/// memcg too (see `child()`).
-fn drop_swap_cache(len: usize) -> Result<(), String> {
+/// memcg too (see `child()`). Returns the bytes still in the swap cache (0 unless it gave up),
+/// which the caller reports: a swap-in or swapoff timed over a cache that is not empty reads
+/// less from the device than it says.
+fn drop_swap_cache(len: usize) -> Result<u64, String> {
+    let mut left = 0;
     for _ in 0..50 {
         // memory.reclaim fails (EAGAIN) when it frees less than asked, as here: that is fine.
         let _ = sys::memcg_reclaim(len);
-        if memcg_swapcached()? == 0 {
-            return Ok(());
+        left = memcg_swapcached()?;
+        if left == 0 {
+            break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    Ok(())
+    Ok(left)
 }
 
 /// Writes the pattern into `map`, whose first page is page `first` of the pattern.
@@ -321,7 +325,7 @@ fn cost(a: &Args) -> Result<(String, usize), String> {
     let (swapout, ()) = counted(|| map.pageout())?;
     let swapped = map.swapped_pages()?;
     // Drop the clean swap cache copies a disk write leaves, uncounted: the swap-in must read.
-    drop_swap_cache(len)?;
+    let cached_after = drop_swap_cache(len)? / PAGE as u64;
     let (swapin, b) = counted(|| Ok(check(a, &mut map, 0)))?;
     bad += b;
     let (swapout2, ()) = counted(|| map.pageout())?;
@@ -342,8 +346,8 @@ fn cost(a: &Args) -> Result<(String, usize), String> {
         "{{\"label\": \"{}\", \"pattern\": \"{}\", \"mib\": {}, \"thp\": {}, \"cost\": {{\
          \"floor_ns\": {floor}, \"resident_read_ns\": {resident}, \"swapout_ns\": {swapout}, \
          \"swapped_pages\": {swapped}, \"swapin_ns\": {swapin}, \"swapout2_ns\": {swapout2}, \
-         \"swapped2_pages\": {swapped2}, \"swapoff_ns\": {swapoff}, \"free_ns\": {free}}}, \
-         \"mismatches\": {bad}}}",
+         \"swapped2_pages\": {swapped2}, \"swapoff_ns\": {swapoff}, \"free_ns\": {free}, \
+         \"swapcached_after_drop\": {cached_after}}}, \"mismatches\": {bad}}}",
         a.label,
         a.pattern,
         a.mib,
@@ -402,8 +406,7 @@ fn procs(a: &Args) -> Result<(String, usize), String> {
             // Uncounted: the swapoff must read what the children's writes left in the swap
             // cache (MADV_PAGEOUT leaves a page there until its write completed).
             cached = (memcg_swapcached()? / PAGE as u64).to_string();
-            drop_swap_cache(total * PAGE)?;
-            cached_after = (memcg_swapcached()? / PAGE as u64).to_string();
+            cached_after = (drop_swap_cache(total * PAGE)? / PAGE as u64).to_string();
             // What the swapoff moves: the region (the processes' own pages are locked in
             // memory), and whatever global pressure sent to the device.
             on_device = device_pages(dev)?.to_string();
