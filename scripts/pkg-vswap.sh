@@ -74,6 +74,9 @@ p=$stage/vswapctl
 install -D -m 755 "$bin" "$p/usr/sbin/vswapctl"
 install -D -m 644 contrib/systemd/vswap.service "$p/usr/lib/systemd/system/vswap.service"
 install -D -m 644 contrib/systemd/vswap.default "$p/etc/default/vswap"
+# initramfs-tools would pick /dev/vswap0 as the resume device (the largest
+# swap): the hook chooses again without it (contrib/initramfs-tools/).
+install -D -m 755 contrib/initramfs-tools/vswap-resume "$p/usr/share/initramfs-tools/hooks/vswap-resume"
 mkdir -p "$p/usr/share/man/man8"
 "$bin" man "$p/usr/share/man/man8"
 chmod 644 "$p"/usr/share/man/man8/*.8
@@ -96,6 +99,9 @@ install -D -m 644 /dev/stdin "$p/usr/share/doc/vswapctl/copyright" <<-EOF
 EOF
 mkdir -p "$p/DEBIAN"
 echo /etc/default/vswap >"$p/DEBIAN/conffiles"
+# The initramfs images are built again with the hook (as packages that ship
+# hooks do), once, at the end of the run.
+echo "activate-noawait update-initramfs" >"$p/DEBIAN/triggers"
 cat >"$p/DEBIAN/control" <<-EOF
 	Package: vswapctl
 	Version: $ver

@@ -147,8 +147,19 @@ export DEBIAN_FRONTEND=noninteractive
 grep -q '^/dev/vswap0 ' /proc/swaps
 rustc --version
 start=\$(date +%s)
-apt-get install -y ./$(basename "$up_kimg") ./$(basename "$up_hdrs") ./$(basename "$dkms_deb")
+apt-get install -y ./$(basename "$up_kimg") ./$(basename "$up_hdrs") ./$(basename "$dkms_deb") >apt.log 2>&1 ||
+	{ cat apt.log; exit 1; }
+cat apt.log
 echo "apt-get install with the DKMS build: \$((\$(date +%s) - start))s"
+# The new kernel's initramfs, built with vswap on: initramfs-tools chose
+# /dev/vswap0 to resume from (the largest swap), and vswapctl's hook chose
+# again: the physical swap partition.
+grep -q "I: The initramfs will attempt to resume from /dev/vswap0" apt.log
+grep "I: vswap: /dev/vswap0 cannot hold a hibernation image: the initramfs will resume from UUID=\$(blkid -s UUID -o value /dev/vda3)\$" apt.log
+mkdir -p /tmp/initrd && unmkinitramfs /boot/initrd.img-$up_krel /tmp/initrd
+resume_conf=\$(find /tmp/initrd -path '*/conf/conf.d/zz-resume-auto')
+cat "\$resume_conf"
+grep -qx "RESUME=UUID=\$(blkid -s UUID -o value /dev/vda3)" "\$resume_conf"
 dkms status
 dkms status -m vswap -k $up_krel | grep -q installed
 test -f /lib/modules/$up_krel/updates/dkms/vswap.ko
@@ -170,7 +181,7 @@ EOF
 chmod +x "$s/run.sh"
 step "5. upgrade: apt install ./$(basename "$up_kimg") ./$(basename "$up_hdrs") ./$(basename "$dkms_deb") (DKMS builds vswap.ko under TCG)"
 "$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 3600
-grep -E '^(Setting up|Found linux image|apt-get install with|vswap[,/]|vswap-dkms|rustc |vswap: cannot)' "$s/run.log" | sed 's/^/  /' || true
+grep -E '^(Setting up|Found linux image|apt-get install with|vswap[,/]|vswap-dkms|rustc |vswap: cannot|I: (The initramfs|vswap)|RESUME=)' "$s/run.log" | sed 's/^/  /' || true
 s=$(share upgrade-boot)
 cp "$VERIFY" "$VSWAP_TOP"/qemu/system/{lib,boot-check}.sh "$s/"
 cat >"$s/run.sh" <<EOF
@@ -183,6 +194,11 @@ EOF
 chmod +x "$s/run.sh"
 step "5. boot the upgraded kernel $up_krel with vswap (its module from DKMS)"
 "$VSWAP_TOP/scripts/image.sh" boot --disk "$work/disk.img" --share "$s" --timeout 900
+# Its initramfs resumes from the physical swap, which it finds at once: no
+# wait for a device that only appears once the module is loaded.
+blog=$(ls -t "$VSWAP_CACHE"/image/boot-*.log | head -n 1)
+! grep -q "Gave up waiting for suspend/resume device" "$blog" ||
+	die "the upgraded kernel's initramfs waited for a resume device ($blog)"
 grep -E '^(\+ test|vswap-verify|/dev/vswap0|/dev/vda3)' "$s/run.log" | sed 's/^/  /' || true
 
 # 6. removal: the module package while vswap holds pages (swapped off
