@@ -33,8 +33,9 @@ pub(crate) const BLOCK_SECTORS: u8 = 8;
 /// Longest object worth packing: it must leave at least one sector of its block to others.
 pub(crate) const PACK_MAX_LEN: u16 = (BLOCK_SECTORS as u16 - 1) * SECTOR_BYTES as u16;
 
-/// The swap type a PACKED word never names: the swap core reserves it for the Pointer entry
-/// that marks a packed block (`swp_entry(31, vswap type)` is not a swap device).
+/// The swap type a PACKED word never names: 31 is never a swap device (the kernel keeps the
+/// top of the 5-bit type space for PTE markers), so the Pointer entry that marks a packed block
+/// names it as its owner's type instead of a vswap slot's.
 pub(crate) const BLOCK_MARKER_TYPE: u8 = (1 << TYPE_BITS) - 1;
 
 /// Sectors an object of `len` bytes occupies.
@@ -79,7 +80,8 @@ pub(crate) struct PackedLoc {
     pub(crate) ty: u8,
     /// The block: the offset of its physical slot on that device (never 0, the header).
     pub(crate) block: u32,
-    /// The object's first sector in the block.
+    /// The object's first sector in the block (0-7; the word's field has 5 bits, room for
+    /// blocks of up to 16 KiB).
     pub(crate) sector: u8,
     /// The object's compressed length in bytes.
     pub(crate) len: u16,
@@ -164,6 +166,8 @@ pub(crate) enum Phase {
     Writing,
     /// On the disk: the vtable words of its live objects name it.
     Committed,
+    /// Its write failed: no word names it; its objects are dropped (they stay in zswap).
+    Failed,
 }
 
 /// Why an operation on a [`Block`] was refused.
@@ -230,7 +234,7 @@ impl Block {
     pub(crate) const fn room(&self) -> u8 {
         match self.phase {
             Phase::Open => BLOCK_SECTORS - self.appended,
-            Phase::Writing | Phase::Committed => 0,
+            Phase::Writing | Phase::Committed | Phase::Failed => 0,
         }
     }
 
@@ -289,30 +293,53 @@ impl Block {
         Ok(())
     }
 
-    /// The object of `owner` at `sector`, `n` sectors long, is gone (freed, written again, moved,
-    /// or its write failed or was found stale before its word switched). Returns whether the
-    /// block is now empty: its caller then frees the physical slot, exactly once, as this is the
-    /// only call that can take the last object away.
+    /// The write of a sealed block failed: its objects are to be dropped, each by the caller
+    /// that puts its zswap entry back.
+    pub(crate) fn failed(&mut self) -> Result<(), BlockError> {
+        if self.phase != Phase::Writing {
+            return Err(BlockError::WrongPhase);
+        }
+        self.phase = Phase::Failed;
+        Ok(())
+    }
+
+    /// The number of sectors of the live object starting at `sector`: up to the next object's
+    /// start, the first sector no live object holds, or the end of what was appended (objects
+    /// are appended back to back).
+    fn object_sectors(&self, sector: u8) -> u8 {
+        let mut end = sector + 1;
+        while end < self.appended && self.starts & (1 << end) == 0 && self.live & (1 << end) != 0 {
+            end += 1;
+        }
+        end - sector
+    }
+
+    /// The object of `owner` at `sector`, `n` sectors long, is gone: freed, written again or
+    /// moved once committed, or dropped after its block's write failed. Returns whether the block
+    /// is now empty: its caller then frees the physical slot, exactly once, as this is the only
+    /// call that can take the last object away. Refused in an open or writing block, whose
+    /// objects have no word yet (their slots are locked until the write ends), and for anything
+    /// but exactly a live object: its start, its owner, its size.
     pub(crate) fn drop_object(
         &mut self,
         sector: u8,
         n: u8,
         owner: u32,
     ) -> Result<bool, BlockError> {
-        if sector >= BLOCK_SECTORS || n == 0 || sector as u32 + n as u32 > BLOCK_SECTORS as u32 {
-            return Err(BlockError::NotLive);
+        if !matches!(self.phase, Phase::Committed | Phase::Failed) {
+            return Err(BlockError::WrongPhase);
         }
-        let mask = sector_mask(sector, n);
-        // The object must start here, own all its sectors, and no other object may start inside.
-        let starts_inside = self.starts & mask & !(1 << sector);
-        if self.starts & (1 << sector) == 0
-            || self.live & mask != mask
-            || starts_inside != 0
+        if sector >= self.appended
+            || self.starts & (1 << sector) == 0
             || self.owner[sector as usize] != owner
+            || self.object_sectors(sector) != n
         {
             return Err(BlockError::NotLive);
         }
-        // INVARIANT: The start bit and the object's sectors are cleared together.
+        let mask = sector_mask(sector, n);
+        // INVARIANT: A live object's sectors are all live; its start bit and its sectors are
+        // cleared together.
+        debug_assert_eq!(self.live & mask, mask);
         self.starts &= !(1 << sector);
         self.live &= !mask;
         Ok(self.is_empty())
@@ -343,6 +370,9 @@ pub(crate) enum Place {
     Open(usize),
     /// Close (seal and write) the block in this slot, then open a new one there.
     Replace(usize),
+    /// Into a block of its own, sealed and written at once: it would waste fewer sectors than
+    /// closing any open block.
+    Alone,
 }
 
 /// Best fit over the open blocks of one writer: `K` slots, each empty or holding an open block
@@ -359,10 +389,11 @@ impl<const K: usize> Default for OpenSet<K> {
 }
 
 impl<const K: usize> OpenSet<K> {
-    /// Where an object of `n` sectors goes: the open block with the least room that still fits
-    /// it; else an empty slot; else the slot whose block has the least room (the fullest, which
-    /// loses least by being written now). Changes nothing: the caller reports with
-    /// [`OpenSet::set`] what it did.
+    /// Where an object of `n` sectors (1 to `BLOCK_SECTORS - 1`) goes: the open block with the
+    /// least room that still fits it; else an empty slot; else whichever wastes fewer sectors:
+    /// closing the open block with the least room (the fullest) to open a new one in its slot,
+    /// or writing the object in a block of its own at once (`BLOCK_SECTORS - n` wasted). Changes
+    /// nothing: the caller reports with [`OpenSet::set`] what it did.
     pub(crate) fn place(&self, n: u8) -> Place {
         let mut best: Option<(usize, u8)> = None;
         let mut empty = None;
@@ -385,9 +416,11 @@ impl<const K: usize> OpenSet<K> {
         match (best, empty, fullest) {
             (Some((i, _)), _, _) => Place::Into(i),
             (None, Some(i), _) => Place::Open(i),
-            (None, None, Some((i, _))) => Place::Replace(i),
-            // K == 0: there is nowhere to go but a block of its own.
-            (None, None, None) => Place::Open(0),
+            (None, None, Some((i, room))) if room <= BLOCK_SECTORS.saturating_sub(n) => {
+                Place::Replace(i)
+            }
+            // Nothing fits and the object's own block wastes less, or `K == 0`.
+            (None, None, _) => Place::Alone,
         }
     }
 
@@ -409,5 +442,5 @@ impl<const K: usize> OpenSet<K> {
 /// threshold `fill_pct` (percent of the block): its objects then move to a fresh block, and
 /// its slot comes back. An empty block is freed, not compacted.
 pub(crate) const fn worth_compacting(live_sectors: u32, fill_pct: u32) -> bool {
-    live_sectors > 0 && live_sectors * 100 < fill_pct * BLOCK_SECTORS as u32
+    live_sectors > 0 && (live_sectors as u64) * 100 < (fill_pct as u64) * BLOCK_SECTORS as u64
 }

@@ -291,7 +291,8 @@ def summarize_one(runs, label):
         for mode in ("stock", "vswap"):
             deltas = {}
             for c in COUNTERS:
-                # Runs that recorded no counters before (load-alone's first run) have none.
+                # Runs that recorded no counters before (the load-alone runs of 2026-12-08 00:11Z,
+                # before the harness read them) have no deltas.
                 vals = [r["after"][c] - r["before"][c] for r in wr
                         if r["mode"] == mode and c in r["before"]]
                 deltas[c] = statistics.median(vals) if vals else None

@@ -6,7 +6,7 @@
 use crate::packed::*;
 use crate::rng::Rng;
 use crate::word::Word;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::vec::Vec;
 
 fn loc(ty: u8, block: u32, sector: u8, len: u16) -> PackedLoc {
@@ -91,6 +91,15 @@ fn packed_word_decode_refuses_other_and_malformed_words() {
     assert_eq!(PackedLoc::decode(marker), Err(PackedError::BadType));
     let past = (good & !(0x1f << 15)) | (7 << 15);
     assert_eq!(PackedLoc::decode(past), Err(PackedError::PastBlock));
+    // Every sector the 5-bit field can hold past the block is refused, not truncated.
+    for sector in 8..32u64 {
+        let raw = (good & !(0x1f << 15)) | (sector << 15);
+        assert_eq!(
+            PackedLoc::decode(raw),
+            Err(PackedError::PastBlock),
+            "sector {sector}"
+        );
+    }
     // The vtable's own decoder refuses the PACKED tag until the module writes such words.
     assert!(Word::from_raw(good).is_err());
 }
@@ -100,37 +109,70 @@ fn a_block_appends_in_order_and_frees_once() {
     let mut b = Block::new();
     assert_eq!(b.phase(), Phase::Open);
     assert_eq!(b.room(), BLOCK_SECTORS);
-    assert_eq!(b.append(1500, 10), Ok(0)); // sectors 0-2
+    assert_eq!(b.append(1500, 0), Ok(0)); // sectors 0-2, owner slot 0
     assert_eq!(b.append(512, 11), Ok(3)); // sector 3
     assert_eq!(b.append(2000, 12), Ok(4)); // sectors 4-7
     assert_eq!(b.room(), 0);
     assert_eq!(b.append(1, 13), Err(BlockError::NoRoom));
     assert_eq!(b.nr_live(), 3);
     assert_eq!(b.live_sectors(), 8);
-    // Nothing is dropped before it is on disk but by its write failing: phases are checked.
+    // No object leaves an open or writing block: its slot is locked until the write ends.
+    assert_eq!(b.drop_object(3, 1, 11), Err(BlockError::WrongPhase));
     assert_eq!(b.written(), Err(BlockError::WrongPhase));
     assert_eq!(b.seal(), Ok(()));
     assert_eq!(b.append(1, 13), Err(BlockError::WrongPhase));
     assert_eq!(b.room(), 0);
+    assert_eq!(b.drop_object(3, 1, 11), Err(BlockError::WrongPhase));
     assert_eq!(b.written(), Ok(()));
-    assert_eq!(b.owners().collect::<Vec<_>>(), [(0, 10), (3, 11), (4, 12)]);
+    assert_eq!(b.failed(), Err(BlockError::WrongPhase));
+    assert_eq!(b.owners().collect::<Vec<_>>(), [(0, 0), (3, 11), (4, 12)]);
     assert!(b.owned_by(3, 11));
     assert!(!b.owned_by(3, 10));
-    assert!(!b.owned_by(1, 10));
+    assert!(
+        !b.owned_by(1, 0),
+        "sector 1 is inside slot 0's object, not its start"
+    );
 
-    // A wrong owner, a wrong start, a wrong size, or a second free is refused.
+    // A wrong owner, a sector inside an object (even with owner 0, the owner array's
+    // default), a size shorter or longer than the object, or a second free is refused.
     assert_eq!(b.drop_object(3, 1, 99), Err(BlockError::NotLive));
-    assert_eq!(b.drop_object(1, 1, 10), Err(BlockError::NotLive));
-    assert_eq!(b.drop_object(0, 4, 10), Err(BlockError::NotLive));
-    assert_eq!(b.drop_object(7, 2, 12), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(1, 1, 0), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(1, 2, 0), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(0, 1, 0), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(0, 4, 0), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(4, 3, 12), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(7, 1, 12), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(8, 1, 12), Err(BlockError::NotLive));
+    assert_eq!(b.live_sectors(), 8, "nothing refused changed the block");
     assert_eq!(b.drop_object(3, 1, 11), Ok(false));
     assert_eq!(b.drop_object(3, 1, 11), Err(BlockError::NotLive));
     assert_eq!(b.live_sectors(), 7);
-    assert_eq!(b.drop_object(0, 3, 10), Ok(false));
+    // With sector 3 free, slot 0's object still ends at sector 2: its size is still 3.
+    assert_eq!(b.drop_object(0, 4, 0), Err(BlockError::NotLive));
+    assert_eq!(b.drop_object(0, 3, 0), Ok(false));
+    assert_eq!(b.live_sectors(), 4);
     // Only the last object's drop says "empty": the block is freed exactly once.
     assert_eq!(b.drop_object(4, 4, 12), Ok(true));
     assert!(b.is_empty());
+    assert_eq!(b.live_sectors(), 0);
     assert_eq!(b.drop_object(4, 4, 12), Err(BlockError::NotLive));
+}
+
+#[test]
+fn a_failed_write_drops_every_object() {
+    let mut b = Block::new();
+    assert_eq!(b.append(700, 5), Ok(0));
+    assert_eq!(b.append(700, 6), Ok(2));
+    assert_eq!(
+        b.failed(),
+        Err(BlockError::WrongPhase),
+        "only a block being written fails"
+    );
+    assert_eq!(b.seal(), Ok(()));
+    assert_eq!(b.failed(), Ok(()));
+    assert_eq!(b.written(), Err(BlockError::WrongPhase));
+    assert_eq!(b.drop_object(0, 2, 5), Ok(false));
+    assert_eq!(b.drop_object(2, 2, 6), Ok(true));
 }
 
 #[test]
@@ -158,8 +200,17 @@ fn best_fit_prefers_the_tightest_block_then_an_empty_slot_then_the_fullest() {
     assert_eq!(s.place(6), Place::Open(2));
     s.set(2, Some(1));
     s.set(3, Some(4));
-    // Nothing fits seven, no slot is empty: the fullest block (slot 2, 1 free) is replaced.
+    // Nothing fits seven, no slot is empty: closing the fullest block (slot 2) wastes its one
+    // free sector, as the object's own block would: it is replaced.
     assert_eq!(s.place(7), Place::Replace(2));
+    // Six free sectors each: closing any wastes six, a block of its own one: alone.
+    let mut roomy = OpenSet::<4>::default();
+    for i in 0..4 {
+        roomy.set(i, Some(6));
+    }
+    assert_eq!(roomy.place(7), Place::Alone);
+    assert_eq!(roomy.place(6), Place::Into(0));
+    assert_eq!(OpenSet::<0>::default().place(1), Place::Alone);
     // A block with no room left is not open any more.
     s.set(1, Some(0));
     assert_eq!(s.room(1), None);
@@ -180,6 +231,7 @@ fn compaction_threshold() {
     assert!(!worth_compacting(4, 50));
     assert!(!worth_compacting(8, 100));
     assert!(worth_compacting(7, 100));
+    assert!(worth_compacting(7, u32::MAX), "no overflow");
 }
 
 /// Packs `lens` through an [`OpenSet`] of `K` blocks, as the writer will, and returns the
@@ -196,6 +248,10 @@ fn pack_all<const K: usize>(lens: &[u16]) -> usize {
                 open[j] = Block::new();
                 blocks += 1;
                 j
+            }
+            Place::Alone => {
+                blocks += 1;
+                continue;
             }
         };
         open[slot]
@@ -241,25 +297,36 @@ fn packing_density_at_typical_ratios() {
     }
 }
 
-/// A reference model of blocks and vtable words, driven at random: pack (append into open
-/// blocks), seal and write (or fail the write), free objects, swap a device off. Checks after
-/// every step that each block's live objects are exactly those the words name, and that each
-/// block is freed exactly once.
+/// A reference model of blocks and vtable words, driven at random: pack (best fit into open
+/// blocks, or a block of its own), seal and write (or fail the write), free objects, and the
+/// owners swapoff reads. After every step:
+///
+/// - each word names a committed block that records its slot as the owner of that sector;
+/// - each block's live objects are exactly the words and pending writes that name it, sector
+///   for sector;
+/// - no block outside the open set is empty (an empty one was freed at once);
+///
+/// and at the end every block ever opened is live or was freed, and none was freed twice.
 #[test]
 fn randomised_model_keeps_words_and_blocks_in_step() {
     for seed in 1..=10 {
         let mut rng = Rng::new(seed);
-        // Vswap slot -> its PACKED location (only for committed objects).
+        // Vswap slot -> its PACKED location (committed objects only).
         let mut words: BTreeMap<u32, PackedLoc> = BTreeMap::new();
         // Block number -> occupancy.
         let mut blocks: BTreeMap<u32, Block> = BTreeMap::new();
-        // Objects appended to a block not yet written: (slot, block, sector, len).
+        // Objects appended to a block whose write has not ended: (slot, block, sector, len).
         let mut pending: Vec<(u32, u32, u8, u16)> = Vec::new();
+        let mut freed: BTreeSet<u32> = BTreeSet::new();
         let mut set = OpenSet::<4>::default();
         let mut open: [Option<u32>; 4] = [None; 4];
         let mut next_block = 1u32;
-        let mut freed_blocks = 0u32;
         let mut next_slot = 0u32;
+        let ty = (seed % 3) as u8;
+
+        let free_block = |b: u32, freed: &mut BTreeSet<u32>| {
+            assert!(freed.insert(b), "seed {seed}: block {b} freed twice");
+        };
 
         for _ in 0..2000 {
             match rng.next() % 10 {
@@ -270,7 +337,7 @@ fn randomised_model_keeps_words_and_blocks_in_step() {
                     next_slot += 1;
                     let place = set.place(sectors(len));
                     let i = match place {
-                        Place::Into(i) => i,
+                        Place::Into(i) => Some(i),
                         Place::Open(i) | Place::Replace(i) => {
                             if let (Place::Replace(_), Some(b)) = (place, open[i]) {
                                 blocks
@@ -282,18 +349,31 @@ fn randomised_model_keeps_words_and_blocks_in_step() {
                             blocks.insert(next_block, Block::new());
                             open[i] = Some(next_block);
                             next_block += 1;
-                            i
+                            Some(i)
+                        }
+                        Place::Alone => None,
+                    };
+                    let b = match i {
+                        Some(i) => open[i].expect("a block is open in the slot placed"),
+                        None => {
+                            blocks.insert(next_block, Block::new());
+                            next_block += 1;
+                            next_block - 1
                         }
                     };
-                    let b = open[i].expect("a block is open in the slot placed");
                     let blk = blocks.get_mut(&b).expect("open block");
                     let sector = blk.append(len, slot).expect("placed where it fits");
                     pending.push((slot, b, sector, len));
-                    if blk.room() == 0 {
-                        blk.seal().expect("open");
-                        open[i] = None;
+                    match i {
+                        Some(i) => {
+                            if blk.room() == 0 {
+                                blk.seal().expect("open");
+                                open[i] = None;
+                            }
+                            set.set(i, open[i].map(|b| blocks[&b].room()));
+                        }
+                        None => blk.seal().expect("open"),
                     }
-                    set.set(i, open[i].map(|b| blocks[&b].room()));
                 }
                 5..=6 => {
                     // A sealed block's write completes, or fails.
@@ -307,34 +387,30 @@ fn randomised_model_keeps_words_and_blocks_in_step() {
                     }
                     let b = sealed[(rng.next() % sealed.len() as u64) as usize];
                     let ok = !rng.next().is_multiple_of(8);
+                    let blk = blocks.get_mut(&b).expect("sealed");
                     if ok {
-                        blocks
-                            .get_mut(&b)
-                            .expect("sealed")
-                            .written()
-                            .expect("writing");
+                        blk.written().expect("writing");
+                    } else {
+                        blk.failed().expect("writing");
                     }
                     let mine: Vec<_> = pending.iter().copied().filter(|p| p.1 == b).collect();
                     pending.retain(|p| p.1 != b);
                     for (slot, _, sector, len) in mine {
                         if ok {
-                            words.insert(slot, loc(0, b, sector, len));
-                        } else {
+                            words.insert(slot, loc(ty, b, sector, len));
+                        } else if blk.drop_object(sector, sectors(len), slot).expect("live") {
                             // The word never switched: the object leaves the block.
-                            let empty = blocks
-                                .get_mut(&b)
-                                .expect("block")
-                                .drop_object(sector, sectors(len), slot)
-                                .expect("live");
-                            if empty {
-                                blocks.remove(&b);
-                                freed_blocks += 1;
-                            }
+                            free_block(b, &mut freed);
                         }
+                    }
+                    if !ok {
+                        assert!(blk.is_empty(), "seed {seed}: a failed block keeps nothing");
+                        blocks.remove(&b);
                     }
                 }
                 7..=8 => {
-                    // Free a committed object (munmap, or written again).
+                    // Free a committed object (munmap, or written again), and now and then try
+                    // to free it a second time, or with a wrong size: both refused.
                     if words.is_empty() {
                         continue;
                     }
@@ -342,13 +418,20 @@ fn randomised_model_keeps_words_and_blocks_in_step() {
                     let slot = *words.keys().nth(k).expect("in range");
                     let l = words.remove(&slot).expect("present");
                     let blk = blocks.get_mut(&l.block).expect("a word names a live block");
-                    let empty = blk
-                        .drop_object(l.sector, l.sectors(), slot)
-                        .expect("a word's object is live");
-                    assert_eq!(empty, blk.is_empty());
+                    if l.sectors() > 1 {
+                        assert_eq!(
+                            blk.drop_object(l.sector, l.sectors() - 1, slot),
+                            Err(BlockError::NotLive)
+                        );
+                    }
+                    let empty = blk.drop_object(l.sector, l.sectors(), slot).expect("live");
+                    assert_eq!(
+                        blk.drop_object(l.sector, l.sectors(), slot),
+                        Err(BlockError::NotLive)
+                    );
                     if empty {
+                        free_block(l.block, &mut freed);
                         blocks.remove(&l.block);
-                        freed_blocks += 1;
                     }
                 }
                 _ => {
@@ -357,7 +440,7 @@ fn randomised_model_keeps_words_and_blocks_in_step() {
                     for (&b, blk) in blocks.iter().filter(|(_, b)| b.phase() == Phase::Committed) {
                         for (sector, owner) in blk.owners() {
                             let w = words.get(&owner).expect("an owner has a word");
-                            assert_eq!((w.block, w.sector), (b, sector));
+                            assert_eq!((w.ty, w.block, w.sector), (ty, b, sector));
                         }
                     }
                 }
@@ -367,22 +450,38 @@ fn randomised_model_keeps_words_and_blocks_in_step() {
                 let blk = &blocks[&l.block];
                 assert_eq!(blk.phase(), Phase::Committed);
                 assert!(blk.owned_by(l.sector, slot));
-                assert!(PackedLoc::decode(l.encode().expect("valid")) == Ok(*l));
+                assert_eq!(PackedLoc::decode(l.encode().expect("valid")), Ok(*l));
             }
-            // Every live object is named by a word or pending its write; nothing else.
-            let live: usize = blocks.values().map(|b| b.nr_live() as usize).sum();
-            assert_eq!(live, words.len() + pending.len(), "seed {seed}");
-            // No block outside the open set is empty: an empty one was freed at once.
+            // Each block holds exactly what the words and pending writes say, sector for sector.
+            let mut expect: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+            for l in words.values() {
+                let e = expect.entry(l.block).or_default();
+                *e = (e.0 + 1, e.1 + u32::from(l.sectors()));
+            }
+            for &(_, b, _, len) in &pending {
+                let e = expect.entry(b).or_default();
+                *e = (e.0 + 1, e.1 + u32::from(sectors(len)));
+            }
             for (&b, blk) in &blocks {
+                let (objects, sectors) = expect.get(&b).copied().unwrap_or_default();
+                assert_eq!(
+                    (blk.nr_live(), blk.live_sectors()),
+                    (objects, sectors),
+                    "seed {seed}: block {b}"
+                );
                 assert!(
                     !blk.is_empty() || open.contains(&Some(b)),
                     "seed {seed}: block {b} leaked"
+                );
+                assert!(
+                    !freed.contains(&b),
+                    "seed {seed}: block {b} used after its free"
                 );
             }
         }
         assert_eq!(
             next_block - 1,
-            blocks.len() as u32 + freed_blocks,
+            blocks.len() as u32 + freed.len() as u32,
             "seed {seed}: every block is live or freed once"
         );
     }

@@ -19,6 +19,8 @@ use vswap_verify::{num, sys, PAGE};
 
 /// pagemap: the page is in swap.
 const PM_SWAP: u64 = 1 << 62;
+/// A child's status from `sys::wait()` when SIGKILL ended it.
+const KILLED: i32 = 128 + 9;
 
 const USAGE: &str = "usage: vswap-soak [--mib N] [--seconds S] [--seed S] [--thp] [--label NAME]
                   [--progress FILE]
@@ -106,6 +108,8 @@ struct Soak {
     round_trips: u64,
     verified: u64,
     mismatched: u64,
+    /// Forked children killed by SIGKILL (the OOM killer), not counted as mismatches.
+    children_killed: u64,
 }
 
 impl Soak {
@@ -195,9 +199,18 @@ impl Soak {
                 std::process::exit(i32::from(bad != 0));
             }
             pid => {
-                if sys::wait(pid)? != 0 {
-                    self.mismatched += 1;
-                    eprintln!("vswap-soak: the child found mismatches");
+                match sys::wait(pid)? {
+                    0 => {}
+                    // SIGKILL: the OOM killer at the memcg's limit (a result of the load, not a
+                    // wrong page); counted, and the parent goes on.
+                    KILLED => {
+                        self.children_killed += 1;
+                        eprintln!("vswap-soak: the child was killed (SIGKILL: the OOM killer?)");
+                    }
+                    rc => {
+                        self.mismatched += 1;
+                        eprintln!("vswap-soak: the child found mismatches (exit {rc})");
+                    }
                 }
                 self.round_trips += out;
                 Ok(())
@@ -217,6 +230,7 @@ fn run(a: &Args) -> Result<bool, String> {
         round_trips: 0,
         verified: 0,
         mismatched: 0,
+        children_killed: 0,
     };
     s.fill(0, pages);
     let mut rng = Rng(a.seed | 1);
@@ -273,8 +287,8 @@ fn run(a: &Args) -> Result<bool, String> {
     let secs = start.elapsed().as_secs_f64();
     println!(
         "vswap-soak: {} mib={} seconds={:.0} pageouts={} verifies={} rewrites={} dontneeds={} \
-         forks={} verified_pages={} round_trips={} round_trips_per_s={:.0} mismatched_pages={} \
-         result={}",
+         forks={} children_killed={} verified_pages={} round_trips={} round_trips_per_s={:.0} \
+         mismatched_pages={} result={}",
         a.label,
         a.mib,
         secs,
@@ -283,6 +297,7 @@ fn run(a: &Args) -> Result<bool, String> {
         ops[2],
         ops[3],
         ops[4],
+        s.children_killed,
         s.verified,
         s.round_trips,
         s.round_trips as f64 / secs.max(1e-9),
