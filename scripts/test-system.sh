@@ -149,13 +149,15 @@ rustc --version
 start=\$(date +%s)
 apt-get install -y ./$(basename "$up_kimg") ./$(basename "$up_hdrs") ./$(basename "$dkms_deb") >apt.log 2>&1 ||
 	{ cat apt.log; exit 1; }
-cat apt.log
+# dpkg's output reaches the log with carriage returns: drop them.
+tr -d '\r' <apt.log >apt.txt
+cat apt.txt
 echo "apt-get install with the DKMS build: \$((\$(date +%s) - start))s"
 # The new kernel's initramfs, built with vswap on: initramfs-tools chose
 # /dev/vswap0 to resume from (the largest swap), and vswapctl's hook chose
 # again: the physical swap partition.
-grep -q "I: The initramfs will attempt to resume from /dev/vswap0" apt.log
-grep "I: vswap: /dev/vswap0 cannot hold a hibernation image: the initramfs will resume from UUID=\$(blkid -s UUID -o value /dev/vda3)\$" apt.log
+grep -q "I: The initramfs will attempt to resume from /dev/vswap0" apt.txt
+grep "I: vswap: /dev/vswap0 cannot hold a hibernation image: the initramfs will resume from UUID=\$(blkid -s UUID -o value /dev/vda3)\$" apt.txt
 mkdir -p /tmp/initrd && unmkinitramfs /boot/initrd.img-$up_krel /tmp/initrd
 resume_conf=\$(find /tmp/initrd -path '*/conf/conf.d/zz-resume-auto')
 cat "\$resume_conf"
