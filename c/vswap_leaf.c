@@ -40,3 +40,13 @@ void vswap_leaf_retire(void *leaf)
 	kmemleak_free(leaf);
 	call_rcu(&virt_to_page(leaf)->rcu_head, vswap_leaf_free_rcu);
 }
+
+void *vswap_block_buf_alloc(void)
+{
+	return (void *)get_zeroed_page(GFP_KERNEL | __GFP_NOWARN);
+}
+
+void vswap_block_buf_free(void *buf)
+{
+	free_page((unsigned long)buf);
+}

@@ -12,4 +12,12 @@ void *vswap_leaf_alloc(void);
 void vswap_leaf_free(void *leaf);
 void vswap_leaf_retire(void *leaf);
 
+/*
+ * Blocks of packed writeback (rust/sys.rs, BlockBuf): a zeroed page to fill
+ * and write, or NULL; may sleep. Zeroed, so that the gaps between objects
+ * never carry stale kernel memory to the disk.
+ */
+void *vswap_block_buf_alloc(void);
+void vswap_block_buf_free(void *buf);
+
 #endif /* VSWAP_LEAF_H */

@@ -24,6 +24,8 @@ use crate::{
         AttachedTable,
         KernelVtable, //
     },
+    pack::Packer,
+    packed::PackedLoc,
     phys::{
         owed_by,
         PhysStats, //
@@ -80,11 +82,18 @@ pub(crate) struct Backend {
     pub(crate) leaked_at_detach: AtomicU64,
     /// Physical backing counters, kept across attach and detach.
     pub(crate) phys: PhysStats,
+    /// Packed writeback, when the `pack` parameter turned it on.
+    pub(crate) packer: Option<Pin<KBox<Packer>>>,
 }
 
 impl Backend {
-    /// A backend with no device attached.
-    pub(crate) fn new() -> Result<Arc<Self>> {
+    /// A backend with no device attached, packing zswap writeback if `pack`.
+    pub(crate) fn new(pack: bool) -> Result<Arc<Self>> {
+        let packer = if pack {
+            Some(KBox::pin_init(Packer::new(), GFP_KERNEL)?)
+        } else {
+            None
+        };
         Ok(Arc::new(
             Backend {
                 table: AttachedTable::new(),
@@ -95,6 +104,7 @@ impl Backend {
                 attaches: AtomicU64::new(0),
                 leaked_at_detach: AtomicU64::new(0),
                 phys: PhysStats::new(),
+                packer,
             },
             GFP_KERNEL,
         )?)
@@ -140,6 +150,11 @@ impl Backend {
             kernel::warn_on!(true);
         }
         drop(table);
+        // Every slot was freed: nothing can be packed, and every block was freed with its
+        // last object.
+        if let Some(packer) = &self.packer {
+            kernel::warn_on!(!packer.idle());
+        }
         self.swap_type.store(-1, Relaxed);
         self.nr_slots.store(0, Relaxed);
         pr_info!("swapoff: vtable freed ({} leaves)\n", t.leaves);
@@ -155,12 +170,28 @@ impl Backend {
         self.phys.released(p, free_backing(p, self.vtype(), offset));
     }
 
+    /// Drops packed object `loc` of slot `offset` from its block (the block goes with its last
+    /// object). Never sleeps.
+    fn drop_packed(&self, offset: u64, loc: PackedLoc) {
+        match (&self.packer, u32::try_from(offset)) {
+            (Some(packer), Ok(owner)) => packer.drop_object(loc, owner),
+            // Only a packer writes PACKED words, for slots it can name.
+            _ => {
+                kernel::warn_on!(true);
+            }
+        }
+    }
+
     /// Hands back what the old word `old` of slot `offset` named: frees its physical slot, if
-    /// any, and returns its zswap entry (or 0) for the caller to give back to zswap.
+    /// any, drops its packed object, if any, and returns its zswap entry (or 0) for the caller
+    /// to give back to zswap.
     fn release_old(&self, offset: u64, old: Word) -> usize {
         let d = owed_by(old.decode());
         if let Some(p) = d.phys {
             self.free_phys(p, offset);
+        }
+        if let Some(loc) = d.packed {
+            self.drop_packed(offset, loc);
         }
         d.zswap as usize
     }
@@ -169,7 +200,7 @@ impl Backend {
     pub(crate) fn zswap_load(t: &KernelVtable, offset: u64) -> usize {
         match t.load(offset, &rcu::read_lock()).decode() {
             Slot::Zswap(p) => p.get() as usize,
-            Slot::None | Slot::Phys(_) | Slot::Lost => 0,
+            Slot::None | Slot::Phys(_) | Slot::Lost | Slot::Packed(_) => 0,
         }
     }
 
@@ -227,6 +258,9 @@ impl Backend {
                         Some((p.ty, 1))
                     }
                 };
+            }
+            if let Some(loc) = d.packed {
+                self.drop_packed(first + i as u64, loc);
             }
             f(i, d.zswap as usize, d.phys);
         });
@@ -302,7 +336,7 @@ impl Backend {
     /// The physical slot backing slot `offset` now, if any: a lockless hint for choosing how to
     /// do I/O, asked of any slot.
     pub(crate) fn peek_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
-        t.load(offset, &rcu::read_lock()).decode().phys()
+        io_slot(t.load(offset, &rcu::read_lock()).decode())
     }
 
     /// The physical slot backing slot `offset`, to read it from.
@@ -313,7 +347,21 @@ impl Backend {
     pub(crate) fn lookup_phys(t: &KernelVtable, offset: u64) -> Option<PhysSlot> {
         let slot = t.load(offset, &rcu::read_lock()).decode();
         kernel::warn_on!(matches!(slot, Slot::None | Slot::Zswap(_)));
-        slot.phys()
+        io_slot(slot)
+    }
+
+    /// `ops->lookup_packed`: where the packed data of slot `offset` is, if it is packed.
+    pub(crate) fn lookup_packed(
+        &self,
+        t: &KernelVtable,
+        offset: u64,
+    ) -> Option<kernel::bindings::vswap_packed> {
+        let Slot::Packed(loc) = t.load(offset, &rcu::read_lock()).decode() else {
+            return None;
+        };
+        self.packer
+            .as_ref()?
+            .lookup(loc, u32::try_from(offset).ok()?)
     }
 
     /// Swapoff of a physical device: if slot `offset` is backed by `p`, unmap and free `p`.
@@ -328,26 +376,31 @@ impl Backend {
         p: PhysSlot,
         lost: bool,
     ) -> bool {
-        let Ok(phys) = Word::encode(Slot::Phys(p)) else {
-            return false;
+        let rcu = rcu::read_lock();
+        let word = t.load(offset, &rcu);
+        // A slot backed by `p`, or whose packed data is in the block at `p`.
+        let held = match word.decode() {
+            Slot::Phys(q) => q == p,
+            Slot::Packed(loc) => loc.ty == p.ty && u64::from(loc.block) == p.offset,
+            Slot::None | Slot::Zswap(_) | Slot::Lost => false,
         };
-        let released = {
-            let rcu = rcu::read_lock();
-            if lost {
-                t.replace(offset, phys, Word::LOST, &rcu)
-            } else if t.load(offset, &rcu) == phys {
-                // The folio lock keeps the word: the erase takes exactly the PHYS word above.
-                let old = t.erase(offset, &rcu);
-                kernel::warn_on!(old != phys);
-                old == phys
+        // The folio lock keeps the word: the replace or erase takes exactly the word above.
+        let released = held
+            && if lost {
+                t.replace(offset, word, Word::LOST, &rcu)
             } else {
-                false
-            }
-        };
+                let old = t.erase(offset, &rcu);
+                kernel::warn_on!(old != word);
+                old == word
+            };
+        drop(rcu);
         if !released {
             return false;
         }
-        self.free_phys(p, offset);
+        match word.decode() {
+            Slot::Packed(loc) => self.drop_packed(offset, loc),
+            _ => self.free_phys(p, offset),
+        }
         let counter = if lost {
             &self.phys.swapoff_lost
         } else {
@@ -383,6 +436,17 @@ impl Backend {
     /// zswap rejected a folio and no physical slot took it: it stays resident.
     pub(crate) fn kept_resident(&self) {
         self.rejected_resident.fetch_add(1, Relaxed);
+    }
+}
+
+/// The physical slot I/O for a slot goes to: its own, or its packed data's block.
+fn io_slot(slot: Slot) -> Option<PhysSlot> {
+    match slot {
+        Slot::Packed(loc) => Some(PhysSlot {
+            ty: loc.ty,
+            offset: u64::from(loc.block),
+        }),
+        other => other.phys(),
     }
 }
 

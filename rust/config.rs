@@ -21,6 +21,9 @@ pub(crate) const NR_PAGES_DEFAULT: u64 = 1 << 20;
 /// disk-backed pages was slower with the queue (16: 1.23x, 64: 1.15x of the free without it;
 /// Documentation/bench-notes.rst), and TCG cannot say what a real machine gains.
 pub(crate) const PHYS_FREE_DEFER_DEFAULT: u32 = 0;
+/// Default `pack`: off until the benchmarks say otherwise (packed writeback is new; see
+/// Documentation/design.rst, "Packed compressed writeback").
+pub(crate) const PACK_DEFAULT: bool = false;
 /// Largest `phys_free_defer`: the swap core queues at most this many per CPU.
 pub(crate) const PHYS_FREE_DEFER_MAX: u32 = 64;
 /// Longest test-only wait between adding the disk and letting it be swapped on, in ms.
@@ -71,6 +74,8 @@ pub(crate) struct Config {
     /// Physical slots of freed vswap slots a CPU queues before a work item frees them; 0 frees
     /// them on the unmap path.
     pub(crate) phys_free_defer: u32,
+    /// Packed writeback: zswap writes pages back compressed, several to a block (`pack.rs`).
+    pub(crate) pack: bool,
 }
 
 impl Config {
@@ -121,6 +126,22 @@ impl Config {
             selftest_warn,
             test_ready_delay_ms,
             phys_free_defer,
+            pack: PACK_DEFAULT,
         })
+    }
+
+    /// The configuration with the `pack` parameter's value `raw`: 0 (off) or 1 (on).
+    pub(crate) fn with_pack(self, raw: u32) -> Result<Config, ParamError> {
+        match raw {
+            0 | 1 => Ok(Config {
+                pack: raw == 1,
+                ..self
+            }),
+            _ => Err(ParamError {
+                name: "pack",
+                value: raw.into(),
+                expected: "0 or 1",
+            }),
+        }
     }
 }

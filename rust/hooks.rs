@@ -177,7 +177,7 @@ impl Registration {
         module: &'static ThisModule,
         free_defer: u32,
     ) -> Result<Self> {
-        let ops = KBox::new(
+        let mut ops = KBox::new(
             bindings::vswap_backend_ops {
                 owner: module.as_ptr(),
                 attach: Some(attach),
@@ -193,9 +193,21 @@ impl Registration {
                 move_phys: Some(move_phys),
                 free_range: Some(free_range),
                 free_defer,
+                // Packed writeback: set below, with the `pack` parameter.
+                pack: None,
+                pack_flush: None,
+                lookup_packed: None,
+                block_owners: None,
             },
             GFP_KERNEL,
         )?;
+        if backend.packer.is_some() {
+            // Packed writeback, all or nothing: only with the `pack` parameter.
+            ops.pack = Some(pack);
+            ops.pack_flush = Some(pack_flush);
+            ops.lookup_packed = Some(lookup_packed);
+            ops.block_owners = Some(block_owners);
+        }
         let disk = disk.as_raw();
         let data = Arc::as_ptr(&backend).cast_mut().cast::<c_void>();
         // SAFETY: `disk` is a live gendisk (the caller's `GenDisk` outlives the registration, as
@@ -464,4 +476,86 @@ unsafe extern "C" fn move_phys(
         (Some(from), Some(to)) => backend.move_phys(t, offset as u64, from, to),
         _ => false,
     }
+}
+
+/// `ops->pack`: zswap writes back a slot's entry; pack it instead of decompressing it.
+///
+/// # Safety
+///
+/// The hook contract (module documentation); `folio` is the slot's locked swap cache folio and
+/// `entry` its zswap entry, which become ours when this returns 0.
+unsafe extern "C" fn pack(
+    data: *mut c_void,
+    offset: c_ulong,
+    folio: *mut bindings::folio,
+    entry: *mut c_void,
+) -> c_int {
+    // SAFETY: The hook contract.
+    let (backend, table) = unsafe { attached(data) };
+    let (Some(t), Some(packer)) = (table, backend.packer.as_ref()) else {
+        return ENODEV.to_errno();
+    };
+    // SAFETY: `folio` and `entry` are this `ops->pack` call's, by the safety requirements.
+    match unsafe { packer.pack(t, offset as u64, folio, entry) } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `ops->pack_flush`: write the block being filled.
+///
+/// # Safety
+///
+/// The hook contract (module documentation).
+unsafe extern "C" fn pack_flush(data: *mut c_void) {
+    // SAFETY: The hook contract.
+    let (backend, table) = unsafe { attached(data) };
+    if let (Some(t), Some(packer)) = (table, backend.packer.as_ref()) {
+        packer.flush(t);
+    }
+}
+
+/// `ops->lookup_packed`: where a slot's packed data is, if it is packed.
+///
+/// # Safety
+///
+/// The hook contract (module documentation); `loc` is writable.
+unsafe extern "C" fn lookup_packed(
+    data: *mut c_void,
+    offset: c_ulong,
+    loc: *mut bindings::vswap_packed,
+) -> bool {
+    // SAFETY: The hook contract.
+    let (backend, table) = unsafe { attached(data) };
+    let Some(found) = table.and_then(|t| backend.lookup_packed(t, offset as u64)) else {
+        return false;
+    };
+    // SAFETY: By the safety requirements `loc` is writable for the call.
+    unsafe { loc.write(found) };
+    true
+}
+
+/// `VSWAP_BLOCK_OBJECTS`: a block's objects start on distinct 512-byte sectors of one page.
+const BLOCK_OBJECTS: usize = crate::packed::BLOCK_SECTORS as usize;
+const _: () = assert!(BLOCK_OBJECTS == bindings::PAGE_SIZE / 512);
+
+/// `ops->block_owners`: the slots whose packed data is in a block, for swapoff of its device.
+///
+/// # Safety
+///
+/// The hook contract (module documentation); `offsets` has room for `VSWAP_BLOCK_OBJECTS`.
+unsafe extern "C" fn block_owners(
+    data: *mut c_void,
+    block: bindings::swp_entry_t,
+    offsets: *mut c_ulong,
+) -> c_uint {
+    // SAFETY: The hook contract.
+    let backend = unsafe { backend(data) };
+    let (Some(packer), Some(p)) = (backend.packer.as_ref(), phys_slot(block)) else {
+        return 0;
+    };
+    // SAFETY: By the safety requirements `offsets` has room for `VSWAP_BLOCK_OBJECTS`, ours
+    // for the call.
+    let out = unsafe { core::slice::from_raw_parts_mut(offsets, BLOCK_OBJECTS) };
+    packer.owners(p, out) as c_uint
 }

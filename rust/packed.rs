@@ -239,11 +239,13 @@ impl Block {
     }
 
     /// Number of live objects.
+    #[allow(dead_code, reason = "for the fill ratio counters and compaction, next")]
     pub(crate) const fn nr_live(&self) -> u32 {
         self.starts.count_ones()
     }
 
     /// Number of sectors live objects occupy.
+    #[allow(dead_code, reason = "for the fill ratio counters and compaction, next")]
     pub(crate) const fn live_sectors(&self) -> u32 {
         self.live.count_ones()
     }
@@ -363,6 +365,10 @@ impl Block {
 
 /// Where [`OpenSet::place`] puts an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "the module fills one block at a time for now; best fit and compaction come next"
+)]
 pub(crate) enum Place {
     /// Into the open block in this slot of the set.
     Into(usize),
@@ -378,6 +384,10 @@ pub(crate) enum Place {
 /// Best fit over the open blocks of one writer: `K` slots, each empty or holding an open block
 /// with some sectors of room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "the module fills one block at a time for now; best fit and compaction come next"
+)]
 pub(crate) struct OpenSet<const K: usize> {
     room: [Option<u8>; K],
 }
@@ -388,6 +398,10 @@ impl<const K: usize> Default for OpenSet<K> {
     }
 }
 
+#[allow(
+    dead_code,
+    reason = "the module fills one block at a time for now; best fit and compaction come next"
+)]
 impl<const K: usize> OpenSet<K> {
     /// Where an object of `n` sectors (1 to `BLOCK_SECTORS - 1`) goes: the open block with the
     /// least room that still fits it; else an empty slot; else whichever wastes fewer sectors:
@@ -441,6 +455,10 @@ impl<const K: usize> OpenSet<K> {
 /// Whether a committed block whose live objects occupy `live_sectors` is worth compacting at
 /// threshold `fill_pct` (percent of the block): its objects then move to a fresh block, and
 /// its slot comes back. An empty block is freed, not compacted.
+#[allow(
+    dead_code,
+    reason = "the module fills one block at a time for now; best fit and compaction come next"
+)]
 pub(crate) const fn worth_compacting(live_sectors: u32, fill_pct: u32) -> bool {
     live_sectors > 0 && (live_sectors as u64) * 100 < (fill_pct as u64) * BLOCK_SECTORS as u64
 }

@@ -22,13 +22,20 @@
 //! | `move_phys(p, p')`(swapoff)| refused          | refused              | if it is p: PHYS(p'),    |
 //! |                            |                  |                      | free p (p' holds a copy) |
 //!
+//! A PACKED word (packed writeback, `pack.rs`) owes its object in a shared block: whoever
+//! replaces or erases it drops the object from the block, and the drop that empties the block
+//! frees its physical slot.
+//!
 //! [`PhysStats`] counts physical slots per swap type and what happened to them. This file is
 //! plain `core` Rust, compiled into the module and into the host test crate under `rust/host/`.
 
-use crate::word::{
-    PhysSlot,
-    Slot,
-    PHYS_TYPE_MAX, //
+use crate::{
+    packed::PackedLoc,
+    word::{
+        PhysSlot,
+        Slot,
+        PHYS_TYPE_MAX, //
+    },
 };
 use core::sync::atomic::{
     AtomicU64,
@@ -42,6 +49,8 @@ pub(crate) struct Owed {
     pub(crate) zswap: u64,
     /// The physical slot to free, if any.
     pub(crate) phys: Option<PhysSlot>,
+    /// The packed object to drop from its block, if any.
+    pub(crate) packed: Option<PackedLoc>,
 }
 
 /// What replacing or erasing a word that decoded to `old` leaves to hand back.
@@ -50,11 +59,15 @@ pub(crate) fn owed_by(old: Slot) -> Owed {
         Slot::None | Slot::Lost => Owed::default(),
         Slot::Zswap(e) => Owed {
             zswap: e.get(),
-            phys: None,
+            ..Owed::default()
         },
         Slot::Phys(p) => Owed {
-            zswap: 0,
             phys: Some(p),
+            ..Owed::default()
+        },
+        Slot::Packed(loc) => Owed {
+            packed: Some(loc),
+            ..Owed::default()
         },
     }
 }

@@ -146,6 +146,26 @@ counters! {
     phys_free_drains: Debug,
     /// Of those, by an allocation that found no free slot.
     phys_free_flushes: Debug,
+    /// Slots whose data is packed in a block on a physical device (packed writeback).
+    slots_packed: Debug,
+    /// zswap entries written back packed.
+    pack_objects_written: Debug,
+    /// Compressed bytes of those.
+    pack_bytes_written: Debug,
+    /// Blocks written.
+    pack_blocks_written: Debug,
+    /// Blocks holding packed data now.
+    pack_blocks_in_use: Debug,
+    /// Blocks freed with their last object.
+    pack_blocks_freed: Debug,
+    /// zswap entries too long to pack, written back decompressed.
+    pack_unpackable: Debug,
+    /// zswap entries written back decompressed because no block slot could be had.
+    pack_no_block: Debug,
+    /// zswap entries left in zswap because their block could not be allocated or written.
+    pack_write_failed: Debug,
+    /// Packed objects dropped that their block did not hold (a bug; must stay zero).
+    pack_drop_mismatch: Debug,
 }
 
 /// One sysfs statistics file.

@@ -6,6 +6,7 @@
 use crate::{
     backend::Backend,
     disk::IoStats,
+    pack::PackStats,
     stat::{
         Snapshot,
         COUNTERS, //
@@ -14,7 +15,10 @@ use crate::{
 };
 use core::{
     fmt,
-    sync::atomic::Ordering::Relaxed, //
+    sync::atomic::{
+        AtomicU64,
+        Ordering::Relaxed, //
+    },
 };
 use kernel::sync::Arc;
 
@@ -40,6 +44,11 @@ impl Stats {
         let q = sys::backing_free_stat();
         let zswap = s.zswap_slots();
         let phys = s.phys_slots();
+        let pack = |f: fn(&PackStats) -> &AtomicU64| {
+            b.packer
+                .as_ref()
+                .map_or(0, |packer| f(&packer.stats).load(Relaxed))
+        };
         Snapshot {
             attached: u64::from(b.swap_type.load(Relaxed) >= 0),
             nr_slots: b.nr_slots.load(Relaxed),
@@ -78,6 +87,16 @@ impl Stats {
             phys_free_inline: q.inline_freed,
             phys_free_drains: q.drains,
             phys_free_flushes: q.flushes,
+            slots_packed: s.packed_slots(),
+            pack_objects_written: pack(|p| &p.objects_written),
+            pack_bytes_written: pack(|p| &p.bytes_written),
+            pack_blocks_written: pack(|p| &p.blocks_written),
+            pack_blocks_in_use: pack(|p| &p.blocks_in_use),
+            pack_blocks_freed: pack(|p| &p.blocks_freed),
+            pack_unpackable: pack(|p| &p.unpackable),
+            pack_no_block: pack(|p| &p.no_block),
+            pack_write_failed: pack(|p| &p.write_failed),
+            pack_drop_mismatch: pack(|p| &p.drop_mismatch),
         }
     }
 
@@ -91,7 +110,7 @@ impl Stats {
         }
         let none = n
             .nr_slots
-            .saturating_sub(n.slots_zswap + n.slots_phys + n.slots_lost);
+            .saturating_sub(n.slots_zswap + n.slots_phys + n.slots_lost + n.slots_packed);
         writeln!(f, "slots_none {none}")?;
         writeln!(f, "config_nr_pages {nr_pages}")?;
         // Physical slots in use per swap type, for the types that have some.

@@ -271,3 +271,226 @@ pub(crate) fn free_backing(p: PhysSlot, vtype: u8, offset: u64) -> bool {
     // and may be called in any context but hardirq.
     unsafe { bindings::vswap_backing_free(swp_entry(p), raw_swp_entry(vtype, offset)) }
 }
+
+// Packed writeback (`pack.rs`): the block buffers, the zswap entries being packed and their
+// pools, and the physical slots of blocks.
+
+unsafe extern "C" {
+    /// A zeroed page for a block, or null (`c/vswap_leaf.c`). May sleep.
+    fn vswap_block_buf_alloc() -> *mut c_void;
+    /// Frees a page from `vswap_block_buf_alloc`.
+    fn vswap_block_buf_free(buf: *mut c_void);
+}
+
+/// The page a block is filled in and written from.
+///
+/// # Invariants
+///
+/// `page` is a `PAGE_SIZE`-byte page from `vswap_block_buf_alloc`, owned by this value.
+pub(crate) struct BlockBuf {
+    page: NonNull<u8>,
+}
+
+impl BlockBuf {
+    /// A zeroed page, or `ENOMEM`. May sleep: never call it under a lock reclaim may need.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: No preconditions; process context (the caller may sleep).
+        let page = unsafe { vswap_block_buf_alloc() };
+        // INVARIANT: The page from `vswap_block_buf_alloc`, ours.
+        Ok(BlockBuf {
+            page: NonNull::new(page.cast()).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// The page's bytes.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: By the type invariant the page is `PAGE_SIZE` bytes we own, and `&mut self`
+        // makes this the only access.
+        unsafe { core::slice::from_raw_parts_mut(self.page.as_ptr(), bindings::PAGE_SIZE) }
+    }
+}
+
+impl Drop for BlockBuf {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the page came from `vswap_block_buf_alloc`, and is ours.
+        unsafe { vswap_block_buf_free(self.page.as_ptr().cast()) };
+    }
+}
+
+// SAFETY: A page of the page allocator may be written and freed by any task.
+unsafe impl Send for BlockBuf {}
+
+/// Copies the compressed data of zswap entry `entry` into `dst` if it fits; returns its length
+/// (copied only if it is at most `dst.len()`).
+///
+/// # Safety
+///
+/// `entry` is the zswap entry `ops->pack` was given, during that call.
+pub(crate) unsafe fn zswap_copy(entry: *mut c_void, dst: &mut [u8]) -> usize {
+    let size = c_uint::try_from(dst.len()).unwrap_or(c_uint::MAX);
+    // SAFETY: By the safety requirements `entry` is live for the call; `dst` is `size` writable
+    // bytes; the pack hook runs in process context.
+    let len = unsafe { bindings::zswap_pack_copy(entry, dst.as_mut_ptr().cast(), size) };
+    len as usize
+}
+
+/// A pinned zswap pool: the one that compressed packed data, and decompresses it.
+///
+/// # Invariants
+///
+/// `pool` was pinned by `zswap_pack_pool_get`, and is unpinned on drop.
+pub(crate) struct PoolRef {
+    pool: NonNull<c_void>,
+}
+
+impl PoolRef {
+    /// Pins the pool of zswap entry `entry`.
+    ///
+    /// # Safety
+    ///
+    /// `entry` is the zswap entry `ops->pack` was given, during that call.
+    pub(crate) unsafe fn of_entry(entry: *mut c_void) -> Option<Self> {
+        // SAFETY: By the safety requirements the entry, which pins its pool, is live.
+        let pool = unsafe { bindings::zswap_pack_pool_get(entry) };
+        // INVARIANT: Pinned above.
+        NonNull::new(pool).map(|pool| PoolRef { pool })
+    }
+
+    /// Whether `other` pins the same pool.
+    pub(crate) fn same(&self, other: &PoolRef) -> bool {
+        self.pool == other.pool
+    }
+
+    /// The pool, for `struct vswap_packed`.
+    pub(crate) fn as_ptr(&self) -> *mut c_void {
+        self.pool.as_ptr()
+    }
+}
+
+impl Drop for PoolRef {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we pinned the pool; any context.
+        unsafe { bindings::zswap_pack_pool_put(self.pool.as_ptr()) };
+    }
+}
+
+// SAFETY: A pin on a zswap pool may be dropped by any task, in any context.
+unsafe impl Send for PoolRef {}
+// SAFETY: `&PoolRef` only compares and reads the address.
+unsafe impl Sync for PoolRef {}
+
+/// A zswap entry being packed, and the swap cache folio that keeps its slot as it is until the
+/// entry's block is written. Dropped without [`PackToken::done`], the writeback ends as failed:
+/// the entry stays in zswap.
+///
+/// # Invariants
+///
+/// `entry` and `folio` were given to `ops->pack`, which accepted them: this value owns the
+/// folio's lock and the caller's reference, and `zswap_pack_done` was not called for them yet.
+pub(crate) struct PackToken {
+    entry: NonNull<c_void>,
+    folio: NonNull<bindings::folio>,
+}
+
+impl PackToken {
+    /// Takes over the entry and folio `ops->pack` was given.
+    ///
+    /// # Safety
+    ///
+    /// `entry` and `folio` are the (non-null) arguments of the running `ops->pack` call, and it
+    /// returns 0: the caller then hands them over.
+    pub(crate) unsafe fn new(entry: *mut c_void, folio: *mut bindings::folio) -> Option<Self> {
+        // INVARIANT: By the safety requirements.
+        Some(PackToken {
+            entry: NonNull::new(entry)?,
+            folio: NonNull::new(folio)?,
+        })
+    }
+
+    /// The entry's address, as a ZSWAP word holds it.
+    pub(crate) fn entry(&self) -> usize {
+        self.entry.as_ptr().expose_provenance()
+    }
+
+    /// Ends the writeback: `written` if the entry's slot maps its packed copy now, which frees
+    /// the entry; else the entry stays in zswap. The folio leaves the swap cache and is unlocked.
+    pub(crate) fn done(self, written: bool) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: By the type invariant we own the entry and the folio until this call, the only
+        // one for them (`ManuallyDrop`: `drop` does not run); process context.
+        unsafe { bindings::zswap_pack_done(this.entry.as_ptr(), this.folio.as_ptr(), written) };
+    }
+}
+
+impl Drop for PackToken {
+    fn drop(&mut self) {
+        // SAFETY: As in `done`: ours, and this is the only call for them.
+        unsafe { bindings::zswap_pack_done(self.entry.as_ptr(), self.folio.as_ptr(), false) };
+    }
+}
+
+// SAFETY: The folio lock and the entry may be handed over and released by any task.
+unsafe impl Send for PackToken {}
+
+/// The physical slot of a block that is not written yet; freed on drop.
+///
+/// # Invariants
+///
+/// `slot` came from `vswap_block_alloc` and is ours to free.
+pub(crate) struct BlockSlot {
+    slot: PhysSlot,
+}
+
+impl BlockSlot {
+    /// Allocates the physical slot of a block: on a device written with bios, never through
+    /// its filesystem (the kernel's `EOPNOTSUPP`); `ENOSPC` when none is free. May sleep: never
+    /// call it under a lock reclaim may need.
+    pub(crate) fn new() -> Result<Self> {
+        let mut phys = bindings::swp_entry_t { val: 0 };
+        // SAFETY: `phys` is writable; process context, no spinlock held (the caller's
+        // contract).
+        to_result(unsafe { bindings::vswap_block_alloc(&mut phys) })?;
+        match phys_slot(phys) {
+            // INVARIANT: Allocated above, ours.
+            Some(slot) => Ok(BlockSlot { slot }),
+            None => {
+                // SAFETY: As in `block_free`: the slot came from `vswap_block_alloc`.
+                kernel::warn_on!(!unsafe { bindings::vswap_block_free(phys) });
+                Err(EINVAL)
+            }
+        }
+    }
+
+    /// The slot.
+    pub(crate) fn slot(&self) -> PhysSlot {
+        self.slot
+    }
+
+    /// The slot, no longer freed on drop: its block is written, and whoever drops the block's
+    /// last object frees it ([`block_free`]).
+    pub(crate) fn keep(self) -> PhysSlot {
+        core::mem::ManuallyDrop::new(self).slot
+    }
+}
+
+impl Drop for BlockSlot {
+    fn drop(&mut self) {
+        // By the type invariant the slot is ours.
+        kernel::warn_on!(!block_free(self.slot));
+    }
+}
+
+/// Frees the physical slot of a block. Returns whether the kernel freed it (its rmap entry
+/// names a block). Never sleeps.
+pub(crate) fn block_free(p: PhysSlot) -> bool {
+    // SAFETY: `vswap_block_free` checks the rmap entry under the cluster lock before freeing;
+    // any context but hardirq.
+    unsafe { bindings::vswap_block_free(swp_entry(p)) }
+}
+
+/// Writes `buf` to block `p`, and waits. May sleep.
+pub(crate) fn block_write(p: PhysSlot, buf: &mut BlockBuf) -> Result {
+    // SAFETY: `buf` is a page from the page allocator that we hold for the call; `p` is a
+    // block's slot from `block_alloc`; process context.
+    to_result(unsafe { bindings::vswap_block_write(swp_entry(p), buf.page.as_ptr().cast()) })
+}

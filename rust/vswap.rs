@@ -38,6 +38,8 @@ mod disk;
 mod header;
 mod hooks;
 mod ktable;
+mod pack;
+mod packed;
 mod phys;
 mod stat;
 mod stats;
@@ -71,6 +73,10 @@ macro_rules! vswap_module {
                 phys_free_defer: u32 {
                     default: crate::config::PHYS_FREE_DEFER_DEFAULT,
                     description: "Physical slots of freed pages a CPU queues for a work item (0-64; default 0: none)",
+                },
+                pack: u32 {
+                    default: 0,
+                    description: "Packed writeback: zswap writes pages back compressed, several to a block (0: off, default; 1: on; experimental)",
                 },
                 $($test)*
             },
@@ -144,6 +150,7 @@ impl VswapModule {
             test_ready_delay_ms,
             *module_parameters::phys_free_defer.value(),
         )
+        .and_then(|c| c.with_pack(*module_parameters::pack.value()))
         .map_err(|err| {
             pr_err!(
                 "invalid {}={}: expected {}\n",
@@ -161,7 +168,7 @@ impl kernel::Module for VswapModule {
         let config = Self::config()?;
         kernel::warn_on!(config.selftest_warn == SelftestWarn::AtLoad);
 
-        let backend = Backend::new()?;
+        let backend = Backend::new(config.pack)?;
         let io = Arc::new(IoStats::default(), GFP_KERNEL)?;
         let root = Dir::new(c"vswap");
         let state = KBox::pin_init(
@@ -194,8 +201,13 @@ impl kernel::Module for VswapModule {
         io.ready.store(true, Release);
         sys::disk_changed(&*disk.lock());
         pr_info!(
-            "loaded: /dev/vswap0 with {} virtual slots\n",
-            config.nr_pages
+            "loaded: /dev/vswap0 with {} virtual slots{}\n",
+            config.nr_pages,
+            if config.pack {
+                ", packed writeback"
+            } else {
+                ""
+            }
         );
         Ok(VswapModule {
             _sysfs: sysfs,

@@ -130,6 +130,8 @@ pub(crate) struct ShardCounters {
     phys_slots: AtomicU64,
     /// Slots whose word is LOST (a gauge).
     lost_slots: AtomicU64,
+    /// Slots whose word is PACKED (a gauge).
+    packed_slots: AtomicU64,
     /// Words stored.
     stores: AtomicU64,
     /// Lookups.
@@ -146,6 +148,7 @@ struct KindCounts {
     zswap: u64,
     phys: u64,
     lost: u64,
+    packed: u64,
 }
 
 impl KindCounts {
@@ -156,11 +159,12 @@ impl KindCounts {
             Slot::Zswap(_) => self.zswap += 1,
             Slot::Phys(_) => self.phys += 1,
             Slot::Lost => self.lost += 1,
+            Slot::Packed(_) => self.packed += 1,
         }
     }
 
     fn total(&self) -> u64 {
-        self.zswap + self.phys + self.lost
+        self.zswap + self.phys + self.lost + self.packed
     }
 }
 
@@ -224,6 +228,11 @@ impl Stats {
     /// Slots whose word is LOST.
     pub(crate) fn lost_slots(&self) -> u64 {
         self.sum(|h| &h.lost_slots)
+    }
+
+    /// Slots whose word is PACKED.
+    pub(crate) fn packed_slots(&self) -> u64 {
+        self.sum(|h| &h.packed_slots)
     }
 
     /// Words stored.
@@ -484,6 +493,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
                 (&hot.zswap_slots, gone.zswap),
                 (&hot.phys_slots, gone.phys),
                 (&hot.lost_slots, gone.lost),
+                (&hot.packed_slots, gone.packed),
             ] {
                 if n != 0 {
                     gauge.fetch_add(n.wrapping_neg(), Relaxed);
@@ -579,6 +589,7 @@ impl<D: Deref<Target = [Cluster]>, L: Leaves, S: Deref<Target = Stats>> Table<D,
                 Slot::Zswap(_) => &hot.zswap_slots,
                 Slot::Phys(_) => &hot.phys_slots,
                 Slot::Lost => &hot.lost_slots,
+                Slot::Packed(_) => &hot.packed_slots,
             };
             gauge.fetch_add(delta, Relaxed);
         }

@@ -19,6 +19,15 @@
 //! +--------+----------+-----------------------------------------------+-----+
 //! ```
 //!
+//! and PACKED, whose fields are [`PackedLoc`]'s:
+//!
+//! ```text
+//!  63    59 58  56 55                    24 23  20 19    15 14          3 2   0
+//! +--------+------+------------------------+------+--------+-------------+-----+
+//! |  type  | rsvd |         block          | rsvd | sector |   length    | 011 |  PACKED
+//! +--------+------+------------------------+------+--------+-------------+-----+
+//! ```
+//!
 //! - NONE is the all-zero word, so a freshly zeroed leaf is all NONE.
 //! - ZSWAP is the pointer itself (8-byte aligned, never null): a lookup costs no masking.
 //! - PHYS names a slot on an ordinary swap device: its swap type (5 bits, as `MAX_SWAPFILES_SHIFT`)
@@ -26,13 +35,19 @@
 //! - LOST marks a slot whose data could not be read back when its physical device was swapped
 //!   off (an I/O error): the physical slot is freed, and reading the slot fails, as a stock swapoff
 //!   poisons the page table entry of such a page. It holds no other bits.
-//! - Any other tag, or a PHYS word with reserved bits set, is malformed: decoding refuses it, so a
-//!   corrupted or stale word is reported instead of being followed. Tag `011` is kept for the
-//!   PACKED word of packed writeback (`rust/packed.rs`), which the module does not write yet.
+//! - PACKED names compressed data packed with other slots' in a block, one physical slot shared
+//!   by several objects (packed writeback): its swap type and slot, the first 512-byte sector of
+//!   the data there and its exact length. The layout is [`PackedLoc`]'s (`rust/packed.rs`).
+//! - Any other tag, or a PHYS or PACKED word with reserved bits set, is malformed: decoding
+//!   refuses it, so a corrupted or stale word is reported instead of being followed.
 //!
 //! This file is plain `core` Rust: it is compiled into the module and into the host test crate
 //! under `rust/host/`, where `cargo test` exercises it.
 
+use crate::packed::{
+    PackedLoc,
+    TAG_PACKED, //
+};
 use core::num::NonZeroU64;
 
 /// Number of low bits that carry the tag.
@@ -85,6 +100,8 @@ pub(crate) enum Slot {
     Phys(PhysSlot),
     /// Lost: reading it from its physical slot failed when that device was swapped off.
     Lost,
+    /// Compressed, packed with other slots' data in a block on a physical swap device.
+    Packed(PackedLoc),
 }
 
 impl Slot {
@@ -92,7 +109,7 @@ impl Slot {
     pub(crate) fn phys(self) -> Option<PhysSlot> {
         match self {
             Slot::Phys(p) => Some(p),
-            Slot::None | Slot::Zswap(_) | Slot::Lost => None,
+            Slot::None | Slot::Zswap(_) | Slot::Lost | Slot::Packed(_) => None,
         }
     }
 }
@@ -106,6 +123,8 @@ pub(crate) enum EncodeError {
     TypeTooLarge,
     /// A physical offset above [`PHYS_OFFSET_MAX`].
     OffsetTooLarge,
+    /// A packed location out of range (see [`PackedLoc`]).
+    BadPacked,
 }
 
 /// Why a raw 64-bit value is not a valid [`Word`].
@@ -113,7 +132,7 @@ pub(crate) enum EncodeError {
 pub(crate) enum DecodeError {
     /// The low bits hold a tag no word uses.
     UnknownTag,
-    /// A PHYS or LOST word with reserved bits set.
+    /// A PHYS, LOST or PACKED word with reserved bits set, or a PACKED word out of range.
     ReservedBits,
 }
 
@@ -122,7 +141,7 @@ pub(crate) enum DecodeError {
 /// # Invariants
 ///
 /// The raw value is a valid encoding: NONE (zero), an 8-byte aligned non-zero pointer, a PHYS
-/// tag with zero reserved bits, or exactly the LOST tag.
+/// tag with zero reserved bits, exactly the LOST tag, or a PACKED word [`PackedLoc`] decodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(transparent)]
 pub(crate) struct Word(u64);
@@ -161,6 +180,11 @@ impl Word {
             }
             // INVARIANT: Exactly the LOST tag.
             Slot::Lost => Ok(Word(TAG_LOST)),
+            Slot::Packed(loc) => match loc.encode() {
+                // INVARIANT: `PackedLoc::encode` checked the location; it decodes.
+                Ok(raw) => Ok(Word(raw)),
+                Err(_) => Err(EncodeError::BadPacked),
+            },
         }
     }
 
@@ -175,6 +199,9 @@ impl Word {
             // INVARIANT: The LOST word.
             TAG_LOST if raw == TAG_LOST => Ok(Word(raw)),
             TAG_LOST => Err(DecodeError::ReservedBits),
+            // INVARIANT: A PACKED word that decodes.
+            TAG_PACKED if PackedLoc::decode(raw).is_ok() => Ok(Word(raw)),
+            TAG_PACKED => Err(DecodeError::ReservedBits),
             _ => Err(DecodeError::UnknownTag),
         }
     }
@@ -195,6 +222,11 @@ impl Word {
             (_, None) => Slot::None,
             (TAG_POINTER, Some(ptr)) => Slot::Zswap(ptr),
             (TAG_LOST, _) => Slot::Lost,
+            (TAG_PACKED, _) => match PackedLoc::decode(self.0) {
+                Ok(loc) => Slot::Packed(loc),
+                // By the type invariant a PACKED word decodes.
+                Err(_) => Slot::Lost,
+            },
             // By the type invariant the only other tag is PHYS.
             _ => Slot::Phys(PhysSlot {
                 ty: (self.0 >> PHYS_TYPE_SHIFT) as u8,

@@ -85,3 +85,14 @@ fn phys_free_defer_is_bounded_by_the_queue() {
     assert_eq!(err.name, "phys_free_defer");
     assert_eq!(err.value, u64::from(PHYS_FREE_DEFER_MAX + 1));
 }
+
+#[test]
+fn pack_is_off_by_default_and_takes_0_or_1() {
+    let cfg = Config::new(NR_PAGES_DEFAULT, 0, 0, PHYS_FREE_DEFER_DEFAULT).expect("valid");
+    assert!(!cfg.pack);
+    assert!(!cfg.with_pack(0).expect("0 is off").pack);
+    assert!(cfg.with_pack(1).expect("1 is on").pack);
+    let err = cfg.with_pack(2).expect_err("not 0 or 1");
+    assert_eq!(err.name, "pack");
+    assert_eq!(err.value, 2);
+}

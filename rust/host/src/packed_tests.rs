@@ -100,8 +100,13 @@ fn packed_word_decode_refuses_other_and_malformed_words() {
             "sector {sector}"
         );
     }
-    // The vtable's own decoder refuses the PACKED tag until the module writes such words.
-    assert!(Word::from_raw(good).is_err());
+    // The vtable's own decoder takes a good PACKED word and refuses a malformed one.
+    assert_eq!(
+        Word::from_raw(good).map(|w| w.decode()),
+        Ok(crate::word::Slot::Packed(loc(3, 77, 2, 1000)))
+    );
+    assert!(Word::from_raw(marker).is_err());
+    assert!(Word::from_raw(past).is_err());
 }
 
 #[test]

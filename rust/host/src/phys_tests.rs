@@ -29,15 +29,29 @@ fn owed_by_names_what_the_old_word_held() {
         owed_by(zswap(0xffff_8880_1234_5678)),
         Owed {
             zswap: 0xffff_8880_1234_5678,
-            phys: None
+            ..Owed::default()
         }
     );
     assert_eq!(
         owed_by(Slot::Phys(p(3, 77))),
         Owed {
-            zswap: 0,
-            phys: Some(p(3, 77))
+            phys: Some(p(3, 77)),
+            ..Owed::default()
         }
+    );
+    let loc = crate::packed::PackedLoc {
+        ty: 2,
+        block: 9,
+        sector: 3,
+        len: 700,
+    };
+    assert_eq!(
+        owed_by(Slot::Packed(loc)),
+        Owed {
+            packed: Some(loc),
+            ..Owed::default()
+        },
+        "a packed object is dropped from its block, which is freed by its last drop"
     );
 }
 

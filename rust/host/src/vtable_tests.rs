@@ -432,3 +432,27 @@ fn erase_range_erases_across_leaves_and_counts_once_per_word() {
     assert_eq!(t.stats.leaves.load(Relaxed), 0);
     assert_eq!(t.stats.zswap_slots(), 0);
 }
+
+/// A PACKED word is a kind of its own in the gauges: counted while stored, through a replace
+/// (ZSWAP -> PACKED, as packed writeback switches a slot) and an erase range (the slot freed).
+#[test]
+fn packed_words_are_counted_as_their_own_kind() {
+    let l = HostLeaves::default();
+    let t = table(2, &l);
+    let packed = Word::encode(Slot::Packed(crate::packed::PackedLoc {
+        ty: 1,
+        block: 42,
+        sector: 2,
+        len: 900,
+    }))
+    .expect("a valid location");
+    t.store(7, zswap(7), no_rcu).unwrap();
+    assert!(t.replace(7, zswap(7), packed, RCU));
+    assert_eq!(t.stats.zswap_slots(), 0);
+    assert_eq!(t.stats.packed_slots(), 1);
+    assert_eq!(t.load(7, RCU), packed);
+    let mut seen = Vec::new();
+    t.erase_range(0, 16, RCU, |i, w| seen.push((i, w)));
+    assert_eq!(seen, [(7, packed)]);
+    assert_eq!(t.stats.packed_slots(), 0);
+}

@@ -102,7 +102,11 @@ fn phys_rejects_out_of_range_fields() {
 
 #[test]
 fn malformed_tags_are_rejected() {
-    for tag in 3..8u64 {
+    // Tag 3 is PACKED (rust/packed.rs): malformed ones are refused there.
+    for high in [0, 0x1000, 0xffff_8880_0000_0000, !7] {
+        assert!(Word::from_raw(high | 3).is_err(), "{:#x}", high | 3);
+    }
+    for tag in 4..8u64 {
         for high in [0, 0x1000, 0xffff_8880_0000_0000, !7] {
             assert_eq!(
                 Word::from_raw(high | tag),
@@ -162,7 +166,7 @@ fn fields_do_not_overlap() {
 #[test]
 fn random_raw_values_are_consistent() {
     let mut rng = Rng::new(0x7653_7761_7030);
-    let mut accepted = [0u32; 4];
+    let mut accepted = [0u32; 5];
     for _ in 0..1_000_000 {
         let raw = rng.next();
         match Word::from_raw(raw) {
@@ -173,11 +177,15 @@ fn random_raw_values_are_consistent() {
                     Slot::Zswap(_) => 1,
                     Slot::Phys(_) => 2,
                     Slot::Lost => 3,
+                    Slot::Packed(_) => 4,
                 }] += 1;
                 assert_eq!(Word::encode(slot), Ok(word), "{raw:#x}");
             }
-            Err(DecodeError::UnknownTag) => assert!(raw & 7 > 2, "{raw:#x}"),
+            Err(DecodeError::UnknownTag) => assert!(raw & 7 > 3, "{raw:#x}"),
             Err(DecodeError::ReservedBits) if raw & 7 == 2 => assert_ne!(raw, 2, "{raw:#x}"),
+            Err(DecodeError::ReservedBits) if raw & 7 == 3 => {
+                assert!(crate::packed::PackedLoc::decode(raw).is_err(), "{raw:#x}")
+            }
             Err(DecodeError::ReservedBits) => {
                 assert_eq!(raw & 7, 1, "{raw:#x}");
                 assert_ne!(raw & (0x3f << 53), 0, "{raw:#x}");
