@@ -48,13 +48,10 @@ use crate::{
         Word, //
     },
 };
-use core::{
-    num::NonZeroU64,
-    sync::atomic::{
-        AtomicI32,
-        AtomicU64,
-        Ordering::Relaxed, //
-    },
+use core::sync::atomic::{
+    AtomicI32,
+    AtomicU64,
+    Ordering::Relaxed, //
 };
 use kernel::{
     prelude::*,
@@ -207,7 +204,7 @@ impl Backend {
     /// Stores zswap entry `entry` for slot `offset`; returns the entry it replaces (or 0). A
     /// physical slot that backed it is freed: the page is being written out again.
     pub(crate) fn zswap_store(&self, t: &KernelVtable, offset: u64, entry: usize) -> Result<usize> {
-        let word = Self::zswap_word(entry)?;
+        let word = Word::zswap_entry(entry).ok_or(EINVAL)?;
         match t.store(offset, word, rcu::read_lock) {
             Ok(old) => {
                 if let Slot::Phys(_) = old.decode() {
@@ -217,13 +214,6 @@ impl Backend {
             }
             Err(e) => Err(store_errno(e)),
         }
-    }
-
-    /// The ZSWAP word of zswap entry `entry`.
-    fn zswap_word(entry: usize) -> Result<Word> {
-        NonZeroU64::new(entry as u64)
-            .and_then(|p| Word::encode(Slot::Zswap(p)).ok())
-            .ok_or(EINVAL)
     }
 
     /// Forgets what slot `offset` maps to; returns its zswap entry (or 0) and frees a physical
@@ -283,7 +273,7 @@ impl Backend {
     ) -> Result {
         let want = match expected {
             0 => None,
-            e => Some(Self::zswap_word(e)?),
+            e => Some(Word::zswap_entry(e).ok_or(EINVAL)?),
         };
         let old = t.load(offset, &rcu::read_lock());
         let valid = match want {

@@ -53,7 +53,6 @@ use crate::{
 };
 use core::{
     ffi::c_void,
-    num::NonZeroU64,
     sync::atomic::{
         AtomicU64,
         Ordering::Relaxed, //
@@ -160,11 +159,6 @@ pub(crate) struct Packer {
     pub(crate) stats: PackStats,
 }
 
-/// The ZSWAP word of zswap entry `entry`.
-fn zswap_word(entry: usize) -> Option<Word> {
-    NonZeroU64::new(entry as u64).and_then(|p| Word::encode(Slot::Zswap(p)).ok())
-}
-
 impl Packer {
     /// A packer with nothing open and no block.
     pub(crate) fn new() -> impl PinInit<Self> {
@@ -190,7 +184,7 @@ impl Packer {
         entry: *mut c_void,
     ) -> Result {
         // The folio lock keeps the slot's word.
-        let want = zswap_word(entry.expose_provenance()).ok_or(EINVAL)?;
+        let want = Word::zswap_entry(entry.expose_provenance()).ok_or(EINVAL)?;
         if t.load(offset, &rcu::read_lock()) != want {
             return Err(ENOENT);
         }
@@ -374,7 +368,10 @@ impl Packer {
                 sector: o.sector,
                 len: o.len,
             };
-            let switched = match (zswap_word(o.token.entry()), Word::encode(Slot::Packed(loc))) {
+            let switched = match (
+                Word::zswap_entry(o.token.entry()),
+                Word::encode(Slot::Packed(loc)),
+            ) {
                 (Some(old), Ok(new)) => t.replace(u64::from(o.owner), old, new, &rcu::read_lock()),
                 _ => false,
             };

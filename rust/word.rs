@@ -188,6 +188,12 @@ impl Word {
         }
     }
 
+    /// The ZSWAP word of the `struct zswap_entry` at address `entry`, if it can be one
+    /// (non-null and 8-byte aligned).
+    pub(crate) fn zswap_entry(entry: usize) -> Option<Word> {
+        NonZeroU64::new(entry as u64).and_then(|p| Word::encode(Slot::Zswap(p)).ok())
+    }
+
     /// Checks that `raw` is a valid encoding and wraps it.
     pub(crate) const fn from_raw(raw: u64) -> Result<Word, DecodeError> {
         match raw & TAG_MASK {

@@ -220,3 +220,10 @@ fn only_a_phys_slot_names_a_physical_slot() {
         None
     );
 }
+
+#[test]
+fn zswap_entry_words_need_a_non_null_aligned_address() {
+    assert_eq!(Word::zswap_entry(0x1000), Word::encode(zswap(0x1000)).ok());
+    assert_eq!(Word::zswap_entry(0), None);
+    assert_eq!(Word::zswap_entry(0x1004), None);
+}
